@@ -1,0 +1,95 @@
+"""One call that makes a chapter reproducible: seeds, thread count, device, quiet libraries."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import sys
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+DEFAULT_THREADS = 2  # the book's outputs were made on 2 cores; fixing this keeps results bit-identical
+
+
+@dataclass
+class Runtime:
+    """What `setup` chose: the seed, the thread count, the device and whether a person is watching."""
+
+    seed: int
+    threads: int
+    device: torch.device
+    interactive: bool
+
+    def __str__(self) -> str:
+        return f"seed={self.seed} threads={self.threads} device={self.device.type}"
+
+
+def is_interactive() -> bool:
+    """True when a person is watching a live notebook (Jupyter, Colab); False in CI and in the book's tools."""
+    if os.environ.get("TINYLM_QUIET") or os.environ.get("CI"):
+        return False
+    return "ipykernel" in sys.modules or "google.colab" in sys.modules
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch (CPU and GPU)."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def setup(seed: int = 0, threads: int = DEFAULT_THREADS, device: str | None = None) -> Runtime:
+    """Seed everything, fix the thread count, pick the device (a GPU when present) and quiet the libraries.
+
+    `device` may be "cpu" or "cuda" to override the choice; `threads` caps torch's CPU threads.
+    """
+    if threads < 1:
+        raise ValueError(f"threads must be at least 1, got {threads}")
+    if device is None:
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("setup(device='cuda') was asked for, but torch sees no GPU; use device=None or 'cpu'.")
+    torch.set_num_threads(threads)
+    seed_everything(seed)
+    interactive = is_interactive()
+    _quiet_libraries(progress_bars=interactive)
+    return Runtime(seed=seed, threads=threads, device=torch.device(device), interactive=interactive)
+
+
+def _quiet_libraries(progress_bars: bool) -> None:
+    """Silence info logs and warnings that would land in the committed outputs as stderr."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", category=UserWarning, module="torch")
+    # tqdm.auto (imported by transformers) warns on stderr when ipywidgets is missing; bars are off anyway
+    warnings.filterwarnings("ignore", message="IProgress not found")
+    try:
+        import transformers
+    except ImportError:  # chapter 1 needs only torch
+        return
+    transformers.logging.set_verbosity_error()
+    if progress_bars:
+        transformers.utils.logging.enable_progress_bar()
+    else:
+        transformers.utils.logging.disable_progress_bar()
+
+
+def glue(name: str, value, display: bool = False) -> None:
+    """Record `value` under `name` for the book's prose ({glue:text}`name`) via myst_nb.
+
+    Outside the book's build environment (Colab has no myst_nb) it only shows the value if asked.
+    """
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        if display:
+            from IPython.display import display as show
+
+            show(value)
+        return
+    myst_glue(name, value, display=display)

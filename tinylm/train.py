@@ -1,0 +1,157 @@
+"""The book's one training loop: a step budget, periodic evaluation, a history and a compute receipt."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import torch
+
+from .runtime import is_interactive
+
+
+@dataclass
+class TrainConfig:
+    """Hyper-parameters of one run: AdamW with warm-up then cosine (or constant) learning rate."""
+
+    steps: int
+    lr: float = 1e-3
+    warmup_steps: int = 100
+    schedule: str = "cosine"  # "cosine" or "constant" after warm-up
+    weight_decay: float = 0.01
+    betas: tuple[float, float] = (0.9, 0.98)
+    grad_clip: float | None = 1.0
+    eval_every: int = 100
+
+    def __post_init__(self):
+        if self.steps < 1 or self.eval_every < 1:
+            raise ValueError(f"steps and eval_every must be >= 1, got {self.steps} and {self.eval_every}")
+        if self.schedule not in ("cosine", "constant"):
+            raise ValueError(f"schedule must be 'cosine' or 'constant', got {self.schedule!r}")
+
+
+@dataclass
+class Receipt:
+    """What a run cost: trainable parameters N, tokens seen D, estimated FLOPs (6·N·D) and wall seconds."""
+
+    parameters: int
+    tokens: int
+    flops: float
+    seconds: float
+
+    def __str__(self) -> str:
+        return (f"{self.parameters / 1e6:.3f}M parameters, {self.tokens / 1e6:.2f}M tokens, "
+                f"{self.flops:.2e} FLOPs (6·N·D)")
+
+
+@dataclass
+class History:
+    """Training loss per step, evaluation metrics at `eval_steps`, and the receipt."""
+
+    steps: list[int] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    eval_steps: list[int] = field(default_factory=list)
+    evals: dict[str, list[float]] = field(default_factory=dict)
+    receipt: Receipt | None = None
+
+    def last(self, name: str) -> float:
+        """The most recent value of an evaluation metric."""
+        return self.evals[name][-1]
+
+
+def count_parameters(model: torch.nn.Module) -> int:
+    """Number of trainable parameters (shared weights counted once)."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def move_to(batch: Any, device: torch.device) -> Any:
+    """Move every tensor in a (nested) tuple, list or dict to `device`."""
+    if isinstance(batch, torch.Tensor):
+        return batch.to(device)
+    if isinstance(batch, dict):
+        return {k: move_to(v, device) for k, v in batch.items()}
+    if isinstance(batch, (list, tuple)):
+        return type(batch)(move_to(v, device) for v in batch)
+    return batch
+
+
+def _first_tensor_numel(batch: Any) -> int:
+    if isinstance(batch, torch.Tensor):
+        return batch.numel()
+    values = batch.values() if isinstance(batch, dict) else batch
+    return _first_tensor_numel(next(iter(values)))
+
+
+def make_scheduler(optimizer: torch.optim.Optimizer, config: TrainConfig):
+    """Linear warm-up, then cosine decay to zero or a constant rate (schedulers from `transformers`)."""
+    from transformers import get_constant_schedule_with_warmup, get_cosine_schedule_with_warmup
+
+    if config.schedule == "cosine":
+        return get_cosine_schedule_with_warmup(optimizer, config.warmup_steps, config.steps)
+    return get_constant_schedule_with_warmup(optimizer, config.warmup_steps)
+
+
+def train(
+    model: torch.nn.Module,
+    next_batch: Callable[[int], Any],
+    loss_fn: Callable[[torch.nn.Module, Any], torch.Tensor],
+    config: TrainConfig,
+    evaluate: Callable[[torch.nn.Module], dict[str, float]] | None = None,
+    count_tokens: Callable[[Any], int] = _first_tensor_numel,
+) -> History:
+    """Train `model` for `config.steps` steps and return its History.
+
+    `next_batch(step)` gives a batch, `loss_fn(model, batch)` its loss, `evaluate(model)` a dict of
+    metrics (run under no_grad in eval mode every `eval_every` steps and at the end), and
+    `count_tokens(batch)` the tokens it holds (default: the size of its first tensor).
+    """
+    device = next(model.parameters()).device
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, betas=config.betas,
+                                  weight_decay=config.weight_decay)
+    scheduler = make_scheduler(optimizer, config)
+    history = History()
+    tokens = 0
+    progress = None
+    if is_interactive():
+        from tqdm.auto import tqdm
+
+        progress = tqdm(total=config.steps, desc="training", leave=False)
+    start = time.perf_counter()
+    model.train()
+    for step in range(1, config.steps + 1):
+        batch = move_to(next_batch(step), device)
+        tokens += count_tokens(batch)
+        loss = loss_fn(model, batch)
+        if not math.isfinite(loss.item()):
+            raise FloatingPointError(f"the loss became {loss.item()} at step {step}; lower the learning rate")
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if config.grad_clip:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+        optimizer.step()
+        scheduler.step()
+        history.steps.append(step)
+        history.train_loss.append(loss.item())
+        if evaluate and (step % config.eval_every == 0 or step == config.steps):
+            _evaluate_into(history, model, evaluate, step)
+        if progress is not None:
+            progress.update(1)
+            progress.set_postfix(loss=f"{loss.item():.3f}")
+    if progress is not None:
+        progress.close()
+    n = count_parameters(model)
+    history.receipt = Receipt(parameters=n, tokens=tokens, flops=6.0 * n * tokens,
+                              seconds=time.perf_counter() - start)
+    return history
+
+
+def _evaluate_into(history: History, model: torch.nn.Module, evaluate, step: int) -> None:
+    model.eval()
+    with torch.no_grad():
+        metrics = evaluate(model)
+    model.train()
+    history.eval_steps.append(step)
+    for name, value in metrics.items():
+        history.evals.setdefault(name, []).append(float(value))
