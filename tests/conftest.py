@@ -1,15 +1,12 @@
-"""Shared set-up of the book's tests: a quiet environment, the repository root, one strict build."""
+"""Shared fixtures of the book's tests: the repository root and one strict build (the quiet kernel
+environment is set in the repository's root conftest.py, so that `pytest chapters/x.ipynb` gets it too)."""
 
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
-
-
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_TIMEOUT_S = 600

@@ -75,6 +75,8 @@ def run_in_child(path: Path, write: bool) -> dict:
     """Execute a notebook in a child process; return its wall seconds, peak memory (MiB) and status."""
     command = [sys.executable, __file__, "_child", str(path)] + (["--write"] if write else [])
     env = dict(os.environ, TINYLM_QUIET="1")  # the kernel inherits it: no progress bars in outputs
+    # the kernel imports this checkout's tinylm, whatever copy pip last installed
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     start = time.perf_counter()
     child = subprocess.Popen(command, env=env)
     _, status, usage = os.wait4(child.pid, 0)
