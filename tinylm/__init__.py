@@ -1,12 +1,18 @@
 """tinylm: the helper package of the book "From the Transformer to GPT and BERT".
 
 Only code that two or more chapters use lives here; each chapter first writes a mechanism inline.
-Modules: `data` (corpora, checksums, splits), `runtime` (setup, glue), `train` (the training
-loop), `plots` (the book's style and shared plots).
+Modules: `data` (corpora, checksums, splits), `tokenize` (the book's three tokenizers), `runtime`
+(setup, glue), `train` (the training loop), `plots` (the book's style and shared plots).
 """
 
-from . import data, plots, train
-from .runtime import Runtime, glue, setup
+import warnings
 
-__all__ = ["Runtime", "data", "glue", "plots", "setup", "train"]
+# tqdm.auto (imported with transformers) warns on stderr when ipywidgets is missing; the book's
+# committed outputs must have no stderr, and its progress bars are off unless a person watches.
+warnings.filterwarnings("ignore", message="IProgress not found")
+
+from . import data, plots, tokenize, train  # noqa: E402
+from .runtime import Runtime, glue, setup  # noqa: E402
+
+__all__ = ["Runtime", "data", "glue", "plots", "setup", "tokenize", "train"]
 __version__ = "0.1.0"
