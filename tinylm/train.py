@@ -48,11 +48,12 @@ class Receipt:
 
 @dataclass
 class History:
-    """Training loss per step, evaluation metrics at `eval_steps`, and the receipt."""
+    """Training loss per step, evaluation metrics at `eval_steps` (reached `eval_seconds` into the run), and the receipt."""
 
     steps: list[int] = field(default_factory=list)
     train_loss: list[float] = field(default_factory=list)
     eval_steps: list[int] = field(default_factory=list)
+    eval_seconds: list[float] = field(default_factory=list)
     evals: dict[str, list[float]] = field(default_factory=dict)
     receipt: Receipt | None = None
 
@@ -136,6 +137,7 @@ def train(
         history.train_loss.append(loss.item())
         if evaluate and (step % config.eval_every == 0 or step == config.steps):
             _evaluate_into(history, model, evaluate, step)
+            history.eval_seconds.append(time.perf_counter() - start)
         if progress is not None:
             progress.update(1)
             progress.set_postfix(loss=f"{loss.item():.3f}")
