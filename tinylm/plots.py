@@ -72,7 +72,7 @@ def plot_attention(weights, x_labels, y_labels, ax=None, title=None, colorbar=Fa
     weights = np.asarray(weights, dtype=float)
     ax = ax or plt.subplots(figsize=(3.2, 3.2))[1]
     im = ax.imshow(weights, cmap=ATTENTION_CMAP, vmin=0.0, vmax=1.0)
-    ax.set_xticks(range(len(x_labels)), x_labels, fontsize=8)
+    ax.set_xticks(range(len(x_labels)), x_labels, fontsize=8, rotation=90 if len(x_labels) > 8 else 0)
     ax.set_yticks(range(len(y_labels)), y_labels, fontsize=8)
     ax.tick_params(length=0)
     ax.grid(False)
