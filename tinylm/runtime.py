@@ -66,8 +66,6 @@ def _quiet_libraries(progress_bars: bool) -> None:
     logging.getLogger("matplotlib").setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", category=FutureWarning)
     warnings.filterwarnings("ignore", category=UserWarning, module="torch")
-    # tqdm.auto (imported by transformers) warns on stderr when ipywidgets is missing; bars are off anyway
-    warnings.filterwarnings("ignore", message="IProgress not found")
     try:
         import transformers
     except ImportError:  # chapter 1 needs only torch
