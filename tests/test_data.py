@@ -302,3 +302,25 @@ def test_tatoeba_pairs_from_mirror(mirror):
     assert len(pairs) == 3798
     assert pairs[0] == ("Go.", "가.")
     assert all(english and korean for english, korean in pairs)
+
+
+def test_segment_pairs_follow_or_come_from_far_away():
+    lines = [f"line {i}" for i in range(1000)]
+    text = "\n".join(lines) + "\n"
+    pairs = data.segment_pairs(text, 400, seed=3, segment_chars=20)
+    assert pairs == data.segment_pairs(text, 400, seed=3, segment_chars=20)  # seeded
+    labels = [label for _, _, label in pairs]
+    assert 0.4 < sum(labels) / len(labels) < 0.6  # about half NotNext
+    for a, b, label in pairs:
+        last_a = int(a.split("\n")[-1].split()[1])
+        first_b = int(b.split("\n")[0].split()[1])
+        assert len(a) >= 20 and len(b) >= 20  # a run is at least segment_chars long
+        if label == 0:
+            assert first_b == last_a + 1  # B is the run right after A
+        else:
+            assert abs(first_b - int(a.split()[1])) >= 100  # B starts far from A
+
+
+def test_segment_pairs_refuse_a_short_text():
+    with pytest.raises(ValueError, match="at least 300 non-empty lines"):
+        data.segment_pairs("one\ntwo\n", 10)

@@ -210,3 +210,34 @@ def split_items(items, fractions=(0.8, 0.1, 0.1), seed: int = 0) -> dict[str, li
 def shakespeare_splits() -> dict[str, str]:
     """Tiny Shakespeare cut 90/5/5 into contiguous train/valid/test texts."""
     return split_text(load_text("tinyshakespeare"))
+
+
+def segment_pairs(text: str, n: int, seed: int = 0, segment_chars: int = 90) -> list[tuple[str, str, int]]:
+    """`n` examples (A, B, label) for BERT's next-sentence prediction, from runs of consecutive lines.
+
+    A is a run of lines of about `segment_chars` characters; half the time B is the run that follows it
+    (label 0, "IsNext"), else a run that starts at least 100 lines away (label 1, "NotNext").
+    """
+    lines = [line for line in text.split("\n") if line.strip()]
+    if len(lines) < 300:
+        raise ValueError(f"need at least 300 non-empty lines to draw segment pairs, got {len(lines)}")
+    rng = random.Random(seed)
+
+    def run_from(i: int) -> tuple[str, int]:  # a run of lines starting at line i, and the line after it
+        run = [lines[i]]
+        while i + len(run) < len(lines) and sum(len(line) + 1 for line in run) < segment_chars:
+            run.append(lines[i + len(run)])
+        return "\n".join(run), i + len(run)
+
+    examples = []
+    for _ in range(n):
+        start = rng.randrange(len(lines) - 50)  # room for A and the B after it
+        a, after = run_from(start)
+        if rng.random() < 0.5:
+            examples.append((a, run_from(after)[0], 0))
+        else:
+            other = rng.randrange(len(lines) - 50)
+            while abs(other - start) < 100:
+                other = rng.randrange(len(lines) - 50)
+            examples.append((a, run_from(other)[0], 1))
+    return examples

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -71,7 +72,7 @@ def move_to(batch: Any, device: torch.device) -> Any:
     """Move every tensor in a (nested) tuple, list or dict to `device`."""
     if isinstance(batch, torch.Tensor):
         return batch.to(device)
-    if isinstance(batch, dict):
+    if isinstance(batch, Mapping):  # a dict, or the BatchEncoding that tokenizers and collators return
         return {k: move_to(v, device) for k, v in batch.items()}
     if isinstance(batch, (list, tuple)):
         return type(batch)(move_to(v, device) for v in batch)
@@ -81,7 +82,7 @@ def move_to(batch: Any, device: torch.device) -> Any:
 def _first_tensor_numel(batch: Any) -> int:
     if isinstance(batch, torch.Tensor):
         return batch.numel()
-    values = batch.values() if isinstance(batch, dict) else batch
+    values = batch.values() if isinstance(batch, Mapping) else batch
     return _first_tensor_numel(next(iter(values)))
 
 
