@@ -482,6 +482,82 @@ def draw_tokenization(path):
     save(fig, path)
 
 
+# --------------------------------------------------------------------------- chapter 4: BERT
+
+
+def draw_bert_pretraining(path):
+    """BERT's input (token + segment + position embeddings) and its two pre-training heads."""
+    height = 3.75
+    fig, ax = canvas(height)
+    blue, grey = PALETTE["encoder"], PALETTE["masked"]
+    tokens = ["[CLS]", "But", "soft", ",", "[MASK]", "[SEP]", "It", "is", "the", "[MASK]", "[SEP]"]
+    segment = ["A"] * 6 + ["B"] * 5
+    answers = {4: "what", 9: "east"}
+    x0, dx, w = 1.75, 0.5, 0.47
+    xs = [x0 + i * dx for i in range(len(tokens))]
+    a_colors = (tint(blue, 0.18), shade(blue, 0.2))
+    b_colors = (tint(PALETTE["highlight"], 0.3), shade(PALETTE["highlight"], 0.4))
+    rows = [  # (y, row name, labels, colours of each box)
+        (1.3, "token", tokens, [(tint(grey, 0.35), NEUTRAL) if t == "[MASK]" else ("white", NEUTRAL)
+                                for t in tokens]),
+        (0.85, "+ segment", [f"E{s}" for s in segment], [a_colors if s == "A" else b_colors for s in segment]),
+        (0.4, "+ position", [f"E{i}" for i in range(len(tokens))], [("#F2F2F2", NEUTRAL)] * len(tokens)),
+    ]
+    for y, name, labels, colors in rows:
+        ax.text(0.2, y, name, ha="left", va="center", fontsize=9.5, color=INK)
+        for x, label, (face, edge) in zip(xs, labels, colors):
+            box(ax, x, y, w, 0.3, label, face=face, edge=edge, lw=1.0, radius=0.04,
+                fontsize=6.8 if label.startswith("[") else 8.5)
+    left, right = xs[0] - w / 2, xs[-1] + w / 2
+    ax.text(0.2, 2.1, "encoder", ha="left", va="center", fontsize=9.5, color=INK)
+    box(ax, (left + right) / 2, 2.1, right - left, 0.55,
+        "Transformer encoder  ×L   (bidirectional: every token attends to every token)",
+        face=tint(blue, 0.25), edge=blue, fontsize=9.5)
+    for x in xs:
+        arrow(ax, (x, 1.47), (x, 1.82), lw=1.0)
+    ax.text(0.2, 3.05, "heads", ha="left", va="center", fontsize=9.5, color=INK)
+    arrow(ax, (xs[0], 2.38), (xs[0], 2.8), lw=1.0)
+    box(ax, xs[0] + 0.15, 3.05, 0.95, 0.46, "NSP: does B\nfollow A?", face="white", edge=blue, fontsize=8)
+    for i, word in answers.items():
+        arrow(ax, (xs[i], 2.38), (xs[i], 2.8), lw=1.0)
+        box(ax, xs[i], 3.05, 0.95, 0.46, f"MLM: «{word}»", face="white", edge=blue, fontsize=8.5)
+    ax.text(right, 3.55, "15 % of positions are chosen: 80 % become [MASK], 10 % a random token, 10 % stay",
+            ha="right", va="center", fontsize=8.5, color="#444444", style="italic")
+    save(fig, path)
+
+
+# --------------------------------------------------------------------------- chapter 5: GPT vs BERT
+
+
+def draw_gpt_vs_bert(path):
+    """What each model sees when it fills one blank: GPT the left context, BERT both sides."""
+    height = 2.75
+    fig, ax = canvas(height)
+    words = ["But", "soft", ",", "what", "light", "through", "yonder", "window", "breaks"]
+    blank = 4
+    x0, dx, w = 1.3, 0.64, 0.58
+    xs = [x0 + i * dx for i in range(len(words))]
+    panels = [(1.9, "GPT", PALETTE["decoder"], lambda i: i < blank, "sees only the words before the blank"),
+              (0.6, "BERT", PALETTE["encoder"], lambda i: i != blank, "sees the words on both sides")]
+    for y, name, color, sees, note in panels:
+        ax.text(0.2, y, name, ha="left", va="center", fontsize=11, weight="bold", color=color)
+        ax.text(0.2, y - 0.3, note, ha="left", va="center", fontsize=8.5, color="#444444", style="italic")
+        for i, (x, word) in enumerate(zip(xs, words)):
+            if i == blank:
+                box(ax, x, y, w, 0.34, "?", face="white", edge=color, lw=1.6, fontsize=10, weight="bold",
+                    color=color, radius=0.04)
+                continue
+            seen = sees(i)
+            box(ax, x, y, w, 0.34, word, face=tint(PALETTE["seen"], 0.25) if seen else tint(PALETTE["masked"], 0.3),
+                edge=shade(PALETTE["seen"], 0.2) if seen else NEUTRAL, fontsize=8.5,
+                color=INK if seen else "#777777", radius=0.04)
+            if seen:
+                bend = 0.3 + 0.055 * abs(i - blank)
+                end = xs[blank] + 0.055 * (i - blank)
+                arrow(ax, (x, y + 0.17), (x, y + bend), (end, y + bend), (end, y + 0.19), color=color, lw=0.8)
+    save(fig, path)
+
+
 # --------------------------------------------------------------------------- all figures
 
 FIGURES = {
@@ -489,6 +565,8 @@ FIGURES = {
     "attention_masks.svg": draw_attention_masks,
     "attention.svg": draw_attention,
     "tokenization.svg": draw_tokenization,
+    "bert_pretraining.svg": draw_bert_pretraining,
+    "gpt_vs_bert.svg": draw_gpt_vs_bert,
 }
 
 
