@@ -105,3 +105,24 @@ def plot_attention_heads(weights, x_labels, y_labels, title=None, row_names=None
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def plot_candidates(steps, probs, true_id, label, color, ylabel, title, rivals=5):
+    """How one prediction's probabilities changed during training: `probs` is (evaluations, vocabulary).
+
+    Draws the true token (thick, in `color`) and the `rivals` other tokens that were ever in the top 3,
+    strongest first; `label(token_id)` names a token.
+    """
+    probs = np.asarray(probs, dtype=float)
+    top = set(np.argsort(-probs, axis=1)[:, :3].flatten().tolist()) - {true_id}
+    shown = sorted(top, key=lambda t: -probs[:, t].max())[:rivals] + [true_id]
+    others = iter(c for c in plt.rcParams["axes.prop_cycle"].by_key()["color"] * 2 if c != color)
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    for t in shown:
+        is_true = t == true_id
+        ax.plot(steps, probs[:, t], marker="o", ms=3, lw=2.4 if is_true else 1.2,
+                color=color if is_true else next(others), label=label(t) + ("  (true)" if is_true else ""))
+    ax.set(xlabel="training step", ylabel=ylabel, title=title)
+    ax.legend(title="candidate", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    fig.tight_layout()
+    return fig
