@@ -49,13 +49,17 @@ class Receipt:
 
 @dataclass
 class History:
-    """Training loss per step, evaluation metrics at `eval_steps` (reached `eval_seconds` into the run), and the receipt."""
+    """Training loss per step, evaluation metrics at `eval_steps` (reached `eval_seconds` into the run), and the receipt.
+
+    `evaluation_seconds` is the part of the run's wall time spent inside `evaluate`.
+    """
 
     steps: list[int] = field(default_factory=list)
     train_loss: list[float] = field(default_factory=list)
     eval_steps: list[int] = field(default_factory=list)
     eval_seconds: list[float] = field(default_factory=list)
     evals: dict[str, list[float]] = field(default_factory=dict)
+    evaluation_seconds: float = 0.0
     receipt: Receipt | None = None
 
     def last(self, name: str) -> float:
@@ -137,7 +141,9 @@ def train(
         history.steps.append(step)
         history.train_loss.append(loss.item())
         if evaluate and (step % config.eval_every == 0 or step == config.steps):
+            began = time.perf_counter()
             _evaluate_into(history, model, evaluate, step)
+            history.evaluation_seconds += time.perf_counter() - began
             history.eval_seconds.append(time.perf_counter() - start)
         if progress is not None:
             progress.update(1)

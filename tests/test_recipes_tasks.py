@@ -1,0 +1,136 @@
+"""Tests of tinylm.recipes (the matched GPT and BERT, their batches) and tinylm.tasks (cloze, replaced word)."""
+
+import time
+
+import pytest
+import torch
+from transformers import BertForMaskedLM, GPT2LMHeadModel
+
+from tinylm import recipes, tasks
+from tinylm.tokenize import train_tokenizer
+from tinylm.train import TrainConfig, count_parameters, train
+
+from test_tokenize import SMALL as TEXT  # the same small play text
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return train_tokenizer("bpe", 400, TEXT, cache=False)  # big enough for 16 whole words
+
+
+@pytest.fixture(scope="module")
+def ids(tokenizer):
+    return torch.tensor(tokenizer(TEXT * 4)["input_ids"])
+
+
+# ---- recipes -----------------------------------------------------------------------------------
+
+
+def test_windows_are_seeded_slices_of_the_stream(ids):
+    batch = recipes.window_batches(ids, block=8, batch=5, seed=3)(1)
+    assert batch.shape == (5, 8)
+    stream = ids.tolist()
+    for row in batch.tolist():
+        assert any(stream[s : s + 8] == row for s in range(len(stream) - 7))
+    again = recipes.window_batches(ids, block=8, batch=5, seed=3)(1)
+    other = recipes.window_batches(ids, block=8, batch=5, seed=4)(1)
+    assert torch.equal(batch, again) and not torch.equal(batch, other)
+
+
+def test_windows_need_more_tokens_than_the_block(ids):
+    with pytest.raises(ValueError, match="more than block=64"):
+        recipes.window_batches(ids[:10], block=64, batch=2)
+
+
+def test_masked_windows_are_the_same_windows(ids, tokenizer):
+    plain = recipes.window_batches(ids, block=16, batch=8, seed=0)
+    masked = recipes.masked_window_batches(ids, tokenizer, block=16, batch=8, seed=0, mlm_probability=0.3)
+    for step in (1, 2):
+        windows, batch = plain(step), masked(step)
+        graded = batch["labels"] != -100
+        assert graded.any() and torch.equal(batch["labels"][graded], windows[graded])
+        assert torch.equal(batch["input_ids"][~graded], windows[~graded])  # ungraded tokens are left alone
+
+
+def test_gpt_and_bert_have_the_same_shape_and_size(tokenizer):
+    gpt = GPT2LMHeadModel(recipes.gpt_config(tokenizer, 32))
+    bert = BertForMaskedLM(recipes.bert_config(tokenizer, 32))
+    assert gpt.config.n_layer == bert.config.num_hidden_layers == recipes.LAYERS
+    assert gpt.config.n_embd == bert.config.hidden_size == recipes.HIDDEN
+    assert abs(count_parameters(bert) / count_parameters(gpt) - 1) < 0.05
+
+
+def test_train_reports_the_time_spent_evaluating():
+    model = torch.nn.Linear(2, 1)
+    history = train(model, lambda step: torch.ones(4, 2), lambda m, b: m(b).pow(2).mean(),
+                    TrainConfig(steps=4, warmup_steps=1, eval_every=2),
+                    evaluate=lambda m: time.sleep(0.05) or {"x": 0.0})
+    assert len(history.eval_steps) == 2
+    assert 0.1 <= history.evaluation_seconds < history.receipt.seconds
+
+
+# ---- cloze -------------------------------------------------------------------------------------
+
+
+def test_whole_words_start_with_a_space_and_are_sorted_by_frequency(tokenizer, ids):
+    words = tasks.whole_word_tokens(tokenizer, ids)
+    assert words
+    counts = torch.bincount(ids, minlength=len(tokenizer))
+    assert [int(counts[w]) for w in words] == sorted((int(counts[w]) for w in words), reverse=True)
+    for w in words:
+        token = tokenizer.convert_ids_to_tokens(w)
+        assert token.startswith("Ġ") and token[1:].isalpha() and len(token[1:]) >= 3
+
+
+def test_cloze_items_hide_a_whole_word_among_distinct_choices(tokenizer, ids):
+    words = tasks.whole_word_tokens(tokenizer, ids)
+    items = tasks.cloze_items(ids, tokenizer, words, n=6, half=3, choices=3, skip_commonest=2, seed=1)
+    assert len(items) == 6
+    for item in items:
+        assert item.window.shape == (7,)
+        assert int(item.window[3]) == item.choices[0]
+        assert len(set(item.choices)) == 3 and set(item.choices) <= set(words)
+        assert item.choices[0] not in words[:2]
+    again = tasks.cloze_items(ids, tokenizer, words, n=6, half=3, choices=3, skip_commonest=2, seed=1)
+    assert [i.choices for i in again] == [i.choices for i in items]
+
+
+def test_cloze_items_refuse_more_items_than_positions(tokenizer, ids):
+    words = tasks.whole_word_tokens(tokenizer, ids)
+    with pytest.raises(ValueError, match="cloze positions"):
+        tasks.cloze_items(ids, tokenizer, words, n=10_000, half=3)
+
+
+# ---- replaced word -----------------------------------------------------------------------------
+
+
+def test_replaced_lines_differ_from_a_real_line_in_exactly_the_marked_word():
+    lines = [line for line in TEXT.split("\n") if 5 <= len(line.split()) <= 10 and not line.endswith(":")]
+    items = tasks.replaced_word_lines(TEXT, n=len(lines), seed=0)
+    for line, (start, end) in items:
+        new = line[start:end]
+        assert " " not in new and (start == 0 or line[start - 1] == " ") and (end == len(line) or line[end] == " ")
+        words = line.split()
+        matches = [orig for orig in lines if len(orig.split()) == len(words)
+                   and sum(a != b for a, b in zip(orig.split(), words)) == 1]
+        assert matches, f"{line!r} is not one word away from any line"
+    with pytest.raises(ValueError, match="lines of 5-10 words"):
+        tasks.replaced_word_lines(TEXT, n=len(lines) + 1)
+
+
+def test_encoded_labels_mark_the_tokens_of_the_new_word(tokenizer):
+    items = [("the river and the hill", (4, 9)), ("a friend", (2, 8))]
+    batch = tasks.encode_replaced(tokenizer, items)
+    for row, (line, (start, end)) in enumerate(items):
+        tokens = [t for t, m in zip(batch["input_ids"][row].tolist(), batch["attention_mask"][row]) if m]
+        marked = [t for t, lab in zip(batch["input_ids"][row].tolist(), batch["labels"][row].tolist()) if lab == 1]
+        assert tokenizer.decode(marked).strip() == line[start:end]
+        assert (batch["labels"][row] == -100).sum() == len(batch["labels"][row]) - len(tokens)
+
+
+def test_found_counts_lines_whose_top_token_is_in_the_new_word():
+    batch = {"labels": torch.tensor([[0, 1, 0], [0, 0, -100]]), "attention_mask": torch.tensor([[1, 1, 1], [1, 1, 0]])}
+    logits = torch.zeros(2, 3, 2)
+    logits[0, 1, 1] = 5.0  # line 0: points at its new word
+    logits[1, 2, 1] = 9.0  # line 1: points at padding, which must be ignored, so it picks token 0 (wrong)
+    assert tasks.replaced_word_found(logits, batch) == 0.5

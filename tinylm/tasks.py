@@ -1,0 +1,105 @@
+"""Held-out tasks that chapters 5-8 share: a multiple-choice cloze and finding a replaced word."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import torch
+
+
+def _glues_on(tokenizer) -> torch.Tensor:
+    """For each token id: does it continue the previous word? (byte-level BPE writes a leading space as "Ġ")"""
+    vocab = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+    return torch.tensor([v[:1].isascii() and v[:1].isalpha() for v in vocab])  # "Ġ" is a letter, but not ASCII
+
+
+def whole_word_tokens(tokenizer, train_ids: torch.Tensor, min_complete: float = 0.9) -> list[int]:
+    """Token ids that are a space and a whole word of 3+ letters in `train_ids`, commonest first.
+
+    A token counts as a whole word when the token after it does not continue it in at least
+    `min_complete` of its occurrences (so " gl" of " glory" is not one).
+    """
+    vocab = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+    counts = torch.bincount(train_ids, minlength=len(vocab))
+    ended = torch.bincount(train_ids[:-1][~_glues_on(tokenizer)[train_ids[1:]]], minlength=len(vocab))
+    words = [i for i, v in enumerate(vocab)
+             if v.startswith("Ġ") and v[1:].isascii() and v[1:].isalpha() and len(v) > 3 and 0 < counts[i] * min_complete <= ended[i]]
+    return sorted(words, key=lambda i: (-int(counts[i]), i))
+
+
+@dataclass
+class ClozeItem:
+    """A window of token ids whose middle token is the hidden word, and the choices for it (the true one first)."""
+
+    window: torch.Tensor
+    choices: list[int]
+
+
+def cloze_items(ids: torch.Tensor, tokenizer, words: list[int], n: int, half: int = 12, choices: int = 5,
+                skip_commonest: int = 20, seed: int = 0) -> list[ClozeItem]:
+    """`n` windows of 2*half+1 tokens of `ids`, each centred on a whole word, with frequency-matched choices.
+
+    `words` comes from `whole_word_tokens` (commonest first). Its first `skip_commonest` words are never
+    the answer; the wrong choices are drawn from the 20 words nearest the answer in frequency rank.
+    """
+    rank = {w: r for r, w in enumerate(words)}
+    glues_on = _glues_on(tokenizer)
+    ids_list = ids.tolist()
+    positions = [p for p in range(half, len(ids_list) - half)
+                 if rank.get(ids_list[p], -1) >= skip_commonest and not glues_on[ids_list[p + 1]]]
+    if len(positions) < n:
+        raise ValueError(f"only {len(positions)} cloze positions in {len(ids_list)} tokens; ask for at most that")
+    rng = random.Random(seed)
+    items = []
+    for p in sorted(rng.sample(positions, n)):
+        r = rank[ids_list[p]]
+        near = [w for w in words[max(0, r - 10) : r + 11] if w != ids_list[p]]
+        items.append(ClozeItem(ids[p - half : p + half + 1].clone(), [ids_list[p]] + rng.sample(near, choices - 1)))
+    return items
+
+
+def replaced_word_lines(text: str, n: int, seed: int = 0, min_words: int = 5,
+                        max_words: int = 10) -> list[tuple[str, tuple[int, int]]]:
+    """`n` lines of `text` with one word replaced by a word drawn from the other lines: (line, (start, end)).
+
+    (start, end) are the character offsets of the new word. Speaker lines ("ROMEO:") are left out.
+    """
+    lines = [line for line in text.split("\n")
+             if min_words <= len(line.split()) <= max_words and not line.endswith(":")]
+    if len(lines) < n:
+        raise ValueError(f"only {len(lines)} lines of {min_words}-{max_words} words; ask for at most that")
+    rng = random.Random(seed)
+    vocabulary = [w for line in lines for w in line.split()]  # drawn by frequency, as a typo or slip would be
+    out = []
+    for line in rng.sample(lines, n):
+        words = line.split()
+        i = rng.randrange(len(words))
+        new = rng.choice(vocabulary)
+        while new == words[i]:
+            new = rng.choice(vocabulary)
+        start = len(" ".join(words[:i])) + (1 if i else 0)
+        words[i] = new
+        out.append((" ".join(words), (start, start + len(new))))
+    return out
+
+
+def encode_replaced(tokenizer, items: list[tuple[str, tuple[int, int]]]):
+    """Tokenize `replaced_word_lines` items, padded, with per-token labels: 1 inside the new word, 0 elsewhere.
+
+    Padding positions get the label -100, which the loss ignores.
+    """
+    enc = tokenizer([line for line, _ in items], padding=True, return_tensors="pt", return_offsets_mapping=True)
+    offsets = enc.pop("offset_mapping")
+    spans = torch.tensor([span for _, span in items])
+    labels = ((offsets[..., 0] < spans[:, 1:]) & (offsets[..., 1] > spans[:, :1])).long()
+    labels[enc["attention_mask"] == 0] = -100
+    enc["labels"] = labels
+    return enc
+
+
+def replaced_word_found(logits: torch.Tensor, batch) -> float:
+    """Fraction of lines whose most "replaced"-looking token (logit 1 minus logit 0) lies inside the new word."""
+    score = (logits[..., 1] - logits[..., 0]).masked_fill(batch["attention_mask"] == 0, float("-inf"))
+    pick = score.argmax(1)
+    return batch["labels"][torch.arange(len(pick)), pick].float().mean().item()
