@@ -41,7 +41,7 @@ def gpt_train_config(steps: int, eval_every: int = 100) -> TrainConfig:
 
 
 def bert_train_config(steps: int, eval_every: int = 100) -> TrainConfig:
-    """Chapter 4's recipe for the tiny BERT (peak learning rate 1.5e-3; higher collapses it)."""
+    """Chapter 4's recipe for the tiny BERT (peak learning rate 1.5e-3)."""
     return TrainConfig(steps=steps, lr=1.5e-3, warmup_steps=50, eval_every=eval_every)
 
 
