@@ -4,7 +4,7 @@ import time
 
 import pytest
 import torch
-from transformers import BertForMaskedLM, GPT2LMHeadModel
+from transformers import AlbertConfig, AlbertForMaskedLM, BertForMaskedLM, GPT2LMHeadModel, RobertaForMaskedLM
 
 from tinylm import recipes, tasks
 from tinylm.tokenize import train_tokenizer
@@ -58,6 +58,59 @@ def test_gpt_and_bert_have_the_same_shape_and_size(tokenizer):
     assert gpt.config.n_layer == bert.config.num_hidden_layers == recipes.LAYERS
     assert gpt.config.n_embd == bert.config.hidden_size == recipes.HIDDEN
     assert abs(count_parameters(bert) / count_parameters(gpt) - 1) < 0.05
+
+
+
+def test_roberta_has_bert_shape_and_positions_past_the_padding_id(tokenizer):
+    config = recipes.roberta_config(tokenizer, 16)
+    assert config.hidden_size == recipes.HIDDEN and config.num_hidden_layers == recipes.LAYERS
+    assert config.pad_token_id == tokenizer.pad_token_id
+    model = RobertaForMaskedLM(config)
+    model(input_ids=torch.full((1, 16), 5))  # all 16 positions exist after RoBERTa's offset
+    with pytest.raises((IndexError, RuntimeError)):  # a 17th position does not exist
+        model(input_ids=torch.full((1, 17), 5))
+
+
+@pytest.mark.parametrize("kind", ["roberta", "bert", "albert"])
+def test_masked_lm_loss_equals_the_library_loss(ids, tokenizer, kind):
+    torch.manual_seed(0)
+    if kind == "roberta":
+        model = RobertaForMaskedLM(recipes.roberta_config(tokenizer, 16))
+    elif kind == "bert":
+        model = BertForMaskedLM(recipes.bert_config(tokenizer, 16))
+    else:
+        model = AlbertForMaskedLM(AlbertConfig(vocab_size=len(tokenizer), embedding_size=16, hidden_size=32,
+                                               num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
+                                               max_position_embeddings=16))
+    batch = recipes.masked_window_batches(ids, tokenizer, block=16, batch=4, seed=0, mlm_probability=0.3)(1)
+    with torch.no_grad():
+        assert recipes.masked_lm_loss(model, batch).item() == pytest.approx(model(**batch).loss.item(), abs=1e-5)
+
+
+def test_masked_lm_loss_refuses_a_model_without_a_masked_lm_head(tokenizer):
+    with pytest.raises(TypeError, match="not a BERT, RoBERTa or ALBERT"):
+        recipes.masked_lm_loss(GPT2LMHeadModel(recipes.gpt_config(tokenizer, 16)), {"labels": torch.zeros(1)})
+
+
+def test_held_out_test_is_fixed_and_covers_every_whole_window(ids, tokenizer):
+    first, again = (recipes.held_out_masked(ids, tokenizer, 16) for _ in range(2))
+    assert torch.equal(first["input_ids"], again["input_ids"]) and torch.equal(first["labels"], again["labels"])
+    assert first["input_ids"].shape == (len(ids) // 16, 16)
+    graded = first["labels"] != -100
+    assert torch.equal(first["labels"][graded], ids[: len(ids) // 16 * 16].view(-1, 16)[graded])
+    assert (first["input_ids"][graded] == tokenizer.mask_token_id).all()  # the answer is never visible
+
+
+def test_scores_agree_with_the_full_model_output(ids, tokenizer):
+    torch.manual_seed(0)
+    model = RobertaForMaskedLM(recipes.roberta_config(tokenizer, 16))
+    batch = recipes.held_out_masked(ids, tokenizer, 16)
+    with torch.no_grad():
+        scores = recipes.masked_lm_scores(model, batch)
+        out = model(**batch)
+    graded = batch["labels"] != -100
+    accuracy = (out.logits.argmax(-1)[graded] == batch["labels"][graded]).float().mean().item()
+    assert scores == pytest.approx({"MLM loss": out.loss.item(), "MLM accuracy": accuracy}, abs=1e-5)
 
 
 def test_train_reports_the_time_spent_evaluating():
