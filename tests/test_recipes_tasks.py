@@ -60,7 +60,6 @@ def test_gpt_and_bert_have_the_same_shape_and_size(tokenizer):
     assert abs(count_parameters(bert) / count_parameters(gpt) - 1) < 0.05
 
 
-
 def test_roberta_has_bert_shape_and_positions_past_the_padding_id(tokenizer):
     config = recipes.roberta_config(tokenizer, 16)
     assert config.hidden_size == recipes.HIDDEN and config.num_hidden_layers == recipes.LAYERS

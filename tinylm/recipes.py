@@ -1,7 +1,7 @@
 """The book's matched tiny GPT and BERT (chapter 5 on): one shape, one batching, one training recipe each.
 
-Later chapters measure their refinements against these, so the yardstick lives in one place: Part III
-(chapters 6-8) adds `roberta_config`, the 16-token windows and masked-LM loss and scores on held-out windows.
+Later chapters measure their refinements against these, so the yardstick lives in one place. For Part III
+(chapter 6 on): `roberta_config`, 16-token windows, a masked-LM loss and a fixed held-out test with its scores.
 """
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def masked_lm_logits(model, batch) -> tuple[torch.Tensor, torch.Tensor]:
     """Scores over the vocabulary at the masked positions only, and their labels.
 
     BERT's own pre-training code gathers the masked positions before its output layer in the same way:
-    the other 85 % of positions have no label, so scoring them would be wasted work (about a fifth here).
+    the other 85 % of positions have no label, so scoring them would be wasted work.
     """
     encoder, head = _encoder_and_head(model)
     inputs = {k: v for k, v in batch.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
