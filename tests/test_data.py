@@ -321,6 +321,23 @@ def test_segment_pairs_follow_or_come_from_far_away():
             assert abs(first_b - int(a.split()[1])) >= 100  # B starts far from A
 
 
+def test_segment_pairs_for_sentence_order_swap_consecutive_runs():
+    text = "\n".join(f"line {i}" for i in range(1000)) + "\n"
+    pairs = data.segment_pairs(text, 400, seed=3, segment_chars=20, task="sop")
+    labels = [label for _, _, label in pairs]
+    assert 0.4 < sum(labels) / len(labels) < 0.6  # about half swapped
+    for a, b, label in pairs:
+        first, second = (b, a) if label == 1 else (a, b)  # undo the swap
+        assert int(second.split("\n")[0].split()[1]) == int(first.split("\n")[-1].split()[1]) + 1
+
+
+def test_segment_pairs_keep_their_draws_for_next_sentence():
+    text = "\n".join(f"line {i}" for i in range(1000)) + "\n"
+    assert data.segment_pairs(text, 50, seed=3) == data.segment_pairs(text, 50, seed=3, task="nsp")
+    with pytest.raises(ValueError, match="'nsp'.*'sop'"):
+        data.segment_pairs(text, 5, task="order")
+
+
 def test_segment_pairs_refuse_a_short_text():
     with pytest.raises(ValueError, match="at least 300 non-empty lines"):
         data.segment_pairs("one\ntwo\n", 10)

@@ -112,6 +112,51 @@ def test_scores_agree_with_the_full_model_output(ids, tokenizer):
     assert scores == pytest.approx({"MLM loss": out.loss.item(), "MLM accuracy": accuracy}, abs=1e-5)
 
 
+@pytest.fixture(scope="module")
+def pair_tokenizer():
+    return train_tokenizer("unigram", 400, TEXT, cache=False)  # ALBERT's kind: a [CLS] A [SEP] B [SEP] template
+
+
+def test_pairs_are_encoded_as_two_segments_with_their_labels(pair_tokenizer):
+    pairs = [("Good morrow, cousin.", "What, is the day so young?", 0), ("Ay me!", "Sad hours seem long.", 1)]
+    encoded = recipes.encode_pairs(pair_tokenizer, pairs, 24)
+    assert encoded["input_ids"].shape == encoded["token_type_ids"].shape == (2, 24)
+    assert encoded["sentence_label"].tolist() == [0, 1]
+    row = encoded["input_ids"][0][encoded["attention_mask"][0] == 1].tolist()
+    assert row[0] == pair_tokenizer.cls_token_id and row.count(pair_tokenizer.sep_token_id) == 2
+    second = encoded["token_type_ids"][0][encoded["attention_mask"][0] == 1]
+    assert second[0] == 0 and second[-1] == 1  # segment A, then segment B
+
+
+def test_pairs_need_a_tokenizer_with_a_pair_template(tokenizer):
+    with pytest.raises(ValueError, match="template"):
+        recipes.encode_pairs(tokenizer, [("a", "b", 0)], 8)  # byte-level BPE: no [CLS]/[SEP]
+
+
+def test_masked_pair_batches_are_seeded_rows_with_their_labels(pair_tokenizer):
+    lines = [("Good morrow, cousin.", 0), ("Sad hours seem long.", 1), ("What, is the day so young?", 1)]
+    pairs = [(lines[i % 3][0], lines[(i + 1) % 3][0], lines[i % 3][1]) for i in range(40)]  # the label follows A
+    encoded = recipes.encode_pairs(pair_tokenizer, pairs, 20)
+    first, again = (recipes.masked_pair_batches(encoded, pair_tokenizer, 8, seed=2)(1) for _ in range(2))
+    assert torch.equal(first["input_ids"], again["input_ids"])
+    assert first["input_ids"].shape == first["token_type_ids"].shape == (8, 20)
+    graded = first["labels"] != -100
+    assert graded.any() and not (first["labels"][graded] == pair_tokenizer.pad_token_id).any()
+    unmasked = torch.where(graded, first["labels"], first["input_ids"])  # the rows before masking
+    rows = [next(i for i in range(40) if torch.equal(encoded["input_ids"][i], u)) for u in unmasked]
+    assert first["sentence_label"].tolist() == [encoded["sentence_label"][i].item() for i in rows]
+
+
+def test_frequency_baseline_is_the_loss_of_the_smoothed_counts(ids, tokenizer):
+    batch = recipes.held_out_masked(ids, tokenizer, 16)
+    graded = batch["labels"][batch["labels"] != -100]
+    scores = recipes.frequency_baseline(ids, batch, len(tokenizer))
+    counts = torch.bincount(ids, minlength=len(tokenizer)).float() + 1
+    logits = (counts / counts.sum()).log().expand(len(graded), -1)  # the same guess at every blank
+    assert scores["MLM loss"] == pytest.approx(torch.nn.functional.cross_entropy(logits, graded).item(), abs=1e-5)
+    assert scores["MLM accuracy"] == pytest.approx((graded == counts.argmax()).float().mean().item())
+
+
 def test_train_reports_the_time_spent_evaluating():
     model = torch.nn.Linear(2, 1)
     history = train(model, lambda step: torch.ones(4, 2), lambda m, b: m(b).pow(2).mean(),

@@ -212,12 +212,16 @@ def shakespeare_splits() -> dict[str, str]:
     return split_text(load_text("tinyshakespeare"))
 
 
-def segment_pairs(text: str, n: int, seed: int = 0, segment_chars: int = 90) -> list[tuple[str, str, int]]:
-    """`n` examples (A, B, label) for BERT's next-sentence prediction, from runs of consecutive lines.
+def segment_pairs(text: str, n: int, seed: int = 0, segment_chars: int = 90,
+                  task: str = "nsp") -> list[tuple[str, str, int]]:
+    """`n` examples (A, B, label) for next-sentence prediction (BERT) or sentence-order prediction (ALBERT).
 
-    A is a run of lines of about `segment_chars` characters; half the time B is the run that follows it
-    (label 0, "IsNext"), else a run that starts at least 100 lines away (label 1, "NotNext").
+    A is a run of lines of about `segment_chars` characters. For `task="nsp"`, half the time B is the run
+    that follows it (label 0, "IsNext"), else a run that starts at least 100 lines away (label 1, "NotNext").
+    For `task="sop"`, B always follows A, and half the time the two are swapped (label 1).
     """
+    if task not in ("nsp", "sop"):
+        raise ValueError(f"task must be 'nsp' (next sentence) or 'sop' (sentence order), got {task!r}")
     lines = [line for line in text.split("\n") if line.strip()]
     if len(lines) < 300:
         raise ValueError(f"need at least 300 non-empty lines to draw segment pairs, got {len(lines)}")
@@ -233,7 +237,10 @@ def segment_pairs(text: str, n: int, seed: int = 0, segment_chars: int = 90) -> 
     for _ in range(n):
         start = rng.randrange(len(lines) - 50)  # room for A and the B after it
         a, after = run_from(start)
-        if rng.random() < 0.5:
+        if task == "sop":
+            b = run_from(after)[0]
+            examples.append((b, a, 1) if rng.random() < 0.5 else (a, b, 0))
+        elif rng.random() < 0.5:
             examples.append((a, run_from(after)[0], 0))
         else:
             other = rng.randrange(len(lines) - 50)

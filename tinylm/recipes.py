@@ -1,7 +1,8 @@
 """The book's matched tiny GPT and BERT (chapter 5 on): one shape, one batching, one training recipe each.
 
 Later chapters measure their refinements against these, so the yardstick lives in one place. For Part III
-(chapter 6 on): `roberta_config`, 16-token windows, a masked-LM loss and a fixed held-out test with its scores.
+(chapter 6 on): `roberta_config`, 16-token windows, a masked-LM loss and a fixed held-out test with its scores;
+for sentence-pair tasks (chapter 7): `encode_pairs` and `masked_pair_batches`.
 """
 
 from __future__ import annotations
@@ -100,9 +101,11 @@ def masked_lm_logits(model, batch) -> tuple[torch.Tensor, torch.Tensor]:
     the other 85 % of positions have no label, so scoring them would be wasted work.
     """
     encoder, head = _encoder_and_head(model)
-    inputs = {k: v for k, v in batch.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
-    graded = batch["labels"] != -100
-    return head(encoder(**inputs).last_hidden_state[graded]), batch["labels"][graded]
+    device = next(model.parameters()).device  # a held-out batch may still be on the CPU
+    inputs = {k: v.to(device) for k, v in batch.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
+    labels = batch["labels"].to(device)
+    graded = labels != -100
+    return head(encoder(**inputs).last_hidden_state[graded]), labels[graded]
 
 
 def masked_lm_loss(model, batch) -> torch.Tensor:
@@ -111,15 +114,56 @@ def masked_lm_loss(model, batch) -> torch.Tensor:
     return torch.nn.functional.cross_entropy(logits, labels)
 
 
-def held_out_masked(ids: torch.Tensor, tokenizer, block: int, seed: int = 1, mlm_probability: float = 0.15) -> dict:
-    """Every whole `block`-token window of `ids`, masked once with a fixed seed: the same test for every run.
+def mask_once(rows: list[dict], tokenizer, seed: int = 1, mlm_probability: float = 0.15) -> dict:
+    """`rows` (dicts of tensors) masked once with a fixed seed, every graded position shown as the mask token.
 
-    Every graded position shows `<mask>` (no 10 % left unchanged, no 10 % random): the answer is never visible.
+    No 10 % left unchanged and no 10 % random, so the answer is never visible: a clean held-out test.
     """
-    windows = ids[: len(ids) // block * block].view(-1, block)
     collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=mlm_probability, mask_replace_prob=1.0,
                                                random_replace_prob=0.0, seed=seed)
-    return collator([{"input_ids": w} for w in windows])
+    return collator(rows)
+
+
+def held_out_masked(ids: torch.Tensor, tokenizer, block: int, seed: int = 1, mlm_probability: float = 0.15) -> dict:
+    """Every whole `block`-token window of `ids`, masked once by `mask_once`: the same test for every run."""
+    windows = ids[: len(ids) // block * block].view(-1, block)
+    return mask_once([{"input_ids": w} for w in windows], tokenizer, seed, mlm_probability)
+
+
+PAIR_FIELDS = ("input_ids", "token_type_ids", "attention_mask")
+
+
+def encode_pairs(tokenizer, pairs: list[tuple[str, str, int]], block: int) -> dict[str, torch.Tensor]:
+    """(A, B, label) triples as `[CLS] A [SEP] B [SEP]` inputs of `block` tokens, with their `sentence_label`.
+
+    The longer segment is cut first when a pair does not fit; shorter pairs are padded.
+    """
+    inputs = tokenizer([a for a, _, _ in pairs], [b for _, b, _ in pairs], truncation="longest_first",
+                       max_length=block, padding="max_length", return_tensors="pt")
+    if "token_type_ids" not in inputs:
+        raise ValueError(f"{type(tokenizer).__name__} gives no token_type_ids for a pair: use a tokenizer with a "
+                         "[CLS] A [SEP] B [SEP] template, such as book_tokenizer('bert') or ('albert')")
+    return {**{k: inputs[k] for k in PAIR_FIELDS}, "sentence_label": torch.tensor([label for *_, label in pairs])}
+
+
+def pair_rows(encoded: dict[str, torch.Tensor], index) -> list[dict]:
+    """The rows `index` of `encode_pairs`' output, as the list of dicts a collator takes (labels left out)."""
+    return [{k: encoded[k][i] for k in PAIR_FIELDS} for i in index]
+
+
+def masked_pair_batches(encoded: dict[str, torch.Tensor], tokenizer, batch: int, seed: int = 0,
+                        mlm_probability: float = 0.15) -> Callable[[int], dict]:
+    """A `next_batch(step)`: `batch` random rows of `encode_pairs`' output, masked afresh, with their sentence labels."""
+    generator = torch.Generator().manual_seed(seed)
+    collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=mlm_probability, seed=seed)
+
+    def next_batch(step: int) -> dict:
+        index = torch.randint(0, len(encoded["input_ids"]), (batch,), generator=generator)
+        out = collator(pair_rows(encoded, index.tolist()))
+        out["sentence_label"] = encoded["sentence_label"][index]
+        return out
+
+    return next_batch
 
 
 def masked_lm_scores(model, batch) -> dict[str, float]:
@@ -127,3 +171,14 @@ def masked_lm_scores(model, batch) -> dict[str, float]:
     logits, labels = masked_lm_logits(model, batch)
     return {"MLM loss": torch.nn.functional.cross_entropy(logits, labels).item(),
             "MLM accuracy": (logits.argmax(-1) == labels).float().mean().item()}
+
+
+def frequency_baseline(ids: torch.Tensor, held_out: dict, vocab_size: int) -> dict[str, float]:
+    """What a model that ignores the context scores on a held-out masked batch, knowing the token counts of `ids`.
+
+    "MLM loss" predicts every blank from add-one smoothed frequencies; "MLM accuracy" always answers the commonest token.
+    """
+    graded = held_out["labels"][held_out["labels"] != -100]
+    counts = torch.bincount(ids, minlength=vocab_size).float() + 1
+    return {"MLM loss": -(counts / counts.sum()).log()[graded].mean().item(),
+            "MLM accuracy": (graded == counts.argmax()).float().mean().item()}
