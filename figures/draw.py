@@ -593,7 +593,7 @@ def draw_albert(path):
     """ALBERT's three changes: a factorized embedding, one layer shared by all, sentence order instead of NSP."""
     height = 3.1
     fig, ax = canvas(height)
-    blue, orange, grey = PALETTE["encoder"], PALETTE["decoder"], PALETTE["masked"]
+    blue, orange = PALETTE["encoder"], PALETTE["decoder"]
     top = height - 0.25
     titles = [(0.2, "1  factorized embedding"), (2.65, "2  cross-layer sharing"), (4.95, "3  sentence order")]
     for x, title in titles:
