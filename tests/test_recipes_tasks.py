@@ -4,7 +4,8 @@ import time
 
 import pytest
 import torch
-from transformers import AlbertConfig, AlbertForMaskedLM, BertForMaskedLM, GPT2LMHeadModel, RobertaForMaskedLM
+from transformers import (AlbertConfig, AlbertForMaskedLM, BertForMaskedLM, BertForTokenClassification, ElectraConfig,
+                          ElectraForMaskedLM, GPT2LMHeadModel, RobertaForMaskedLM)
 
 from tinylm import recipes, tasks
 from tinylm.tokenize import train_tokenizer
@@ -70,24 +71,29 @@ def test_roberta_has_bert_shape_and_positions_past_the_padding_id(tokenizer):
         model(input_ids=torch.full((1, 17), 5))
 
 
-@pytest.mark.parametrize("kind", ["roberta", "bert", "albert"])
+@pytest.mark.parametrize("kind", ["roberta", "bert", "albert", "electra"])
 def test_masked_lm_loss_equals_the_library_loss(ids, tokenizer, kind):
     torch.manual_seed(0)
     if kind == "roberta":
         model = RobertaForMaskedLM(recipes.roberta_config(tokenizer, 16))
     elif kind == "bert":
         model = BertForMaskedLM(recipes.bert_config(tokenizer, 16))
-    else:
+    elif kind == "albert":
         model = AlbertForMaskedLM(AlbertConfig(vocab_size=len(tokenizer), embedding_size=16, hidden_size=32,
                                                num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
                                                max_position_embeddings=16))
+    else:  # ELECTRA's generator, narrower than its embedding
+        model = ElectraForMaskedLM(ElectraConfig(vocab_size=len(tokenizer), embedding_size=32, hidden_size=16,
+                                                 num_hidden_layers=2, num_attention_heads=2, intermediate_size=32,
+                                                 max_position_embeddings=16))
+    model.eval()  # ELECTRA's default dropout would make the two passes differ
     batch = recipes.masked_window_batches(ids, tokenizer, block=16, batch=4, seed=0, mlm_probability=0.3)(1)
     with torch.no_grad():
         assert recipes.masked_lm_loss(model, batch).item() == pytest.approx(model(**batch).loss.item(), abs=1e-5)
 
 
 def test_masked_lm_loss_refuses_a_model_without_a_masked_lm_head(tokenizer):
-    with pytest.raises(TypeError, match="not a BERT, RoBERTa or ALBERT"):
+    with pytest.raises(TypeError, match="not a BERT, RoBERTa, ALBERT or ELECTRA"):
         recipes.masked_lm_loss(GPT2LMHeadModel(recipes.gpt_config(tokenizer, 16)), {"labels": torch.zeros(1)})
 
 
@@ -231,3 +237,18 @@ def test_found_counts_lines_whose_top_token_is_in_the_new_word():
     logits[0, 1, 1] = 5.0  # line 0: points at its new word
     logits[1, 2, 1] = 9.0  # line 1: points at padding, which must be ignored, so it picks token 0 (wrong)
     assert tasks.replaced_word_found(logits, batch) == 0.5
+
+
+def test_fine_tuning_trains_a_copy_and_is_repeatable(tokenizer):
+    items = tasks.replaced_word_lines(TEXT, n=8, seed=0)
+    valid = tasks.encode_replaced(tokenizer, items[:4])
+    torch.manual_seed(0)
+    lm = BertForMaskedLM(recipes.bert_config(tokenizer, 64))
+    before = {k: v.clone() for k, v in lm.state_dict().items()}
+    found = [tasks.fine_tune_replaced(lm, BertForTokenClassification, items, valid, tokenizer, seed=s, steps=3, batch=4)
+             for s in (0, 0, 1)]
+    assert found[0] == found[1] and 0.0 <= found[0] <= 1.0
+    assert all(torch.equal(before[k], v) for k, v in lm.state_dict().items()), "the pre-trained model must not change"
+    scratch = tasks.fine_tune_replaced(lm, BertForTokenClassification, items, valid, tokenizer, seed=0, pretrained=False,
+                                       steps=3, batch=4)
+    assert 0.0 <= scratch <= 1.0

@@ -87,11 +87,13 @@ def masked_window_batches(ids: torch.Tensor, tokenizer, block: int, batch: int, 
 
 
 def _encoder_and_head(model):
-    """The encoder and the masked-LM head of a Hugging Face `...ForMaskedLM` (BERT, RoBERTa or ALBERT)."""
+    """The encoder and the masked-LM head of a Hugging Face `...ForMaskedLM` (BERT, RoBERTa, ALBERT or ELECTRA)."""
     for encoder, head in (("roberta", "lm_head"), ("bert", "cls"), ("albert", "predictions")):
         if hasattr(model, encoder) and hasattr(model, head):
             return getattr(model, encoder), getattr(model, head)
-    raise TypeError(f"{type(model).__name__} is not a BERT, RoBERTa or ALBERT masked-LM model")
+    if hasattr(model, "electra") and hasattr(model, "generator_lm_head"):  # ELECTRA's generator: two modules
+        return model.electra, torch.nn.Sequential(model.generator_predictions, model.generator_lm_head)
+    raise TypeError(f"{type(model).__name__} is not a BERT, RoBERTa, ALBERT or ELECTRA masked-LM model")
 
 
 def masked_lm_logits(model, batch) -> tuple[torch.Tensor, torch.Tensor]:

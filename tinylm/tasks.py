@@ -1,8 +1,9 @@
-"""Held-out tasks that chapters 5-8 share: a multiple-choice cloze and finding a replaced word."""
+"""Held-out tasks that chapters 5-8 share: a multiple-choice cloze and finding a replaced word (and fine-tuning on it)."""
 
 from __future__ import annotations
 
 import random
+import tempfile
 from dataclasses import dataclass
 
 import torch
@@ -103,3 +104,45 @@ def replaced_word_found(logits: torch.Tensor, batch) -> float:
     score = (logits[..., 1] - logits[..., 0]).masked_fill(batch["attention_mask"] == 0, float("-inf"))
     pick = score.argmax(1)
     return batch["labels"][torch.arange(len(pick)), pick].float().mean().item()
+
+
+def fine_tune_replaced(lm, head_class, train_items: list, valid_batch: dict, tokenizer, seed: int,
+                       pretrained: bool = True, steps: int = 100, batch: int = 32, lr: float = 1e-3) -> float:
+    """Fine-tune a copy of `lm` (or, if not `pretrained`, a fresh model of its shape) to find the replaced word.
+
+    `head_class` (e.g. `BertForTokenClassification`) loads `lm`'s weights and adds a new 2-label head; it
+    trains on random `train_items` (`replaced_word_lines`) and returns `replaced_word_found` on `valid_batch`.
+    """
+    from transformers.utils import logging as hf_logging
+
+    from .train import TrainConfig, train
+
+    torch.manual_seed(seed)
+    if pretrained:
+        with tempfile.TemporaryDirectory() as folder:
+            lm.save_pretrained(folder)  # safetensors
+            verbosity = hf_logging.get_verbosity()
+            hf_logging.set_verbosity_error()  # "some weights were newly initialised" is expected
+            config = lm.config.__class__.from_pretrained(folder, num_labels=2)
+            config.classifier_dropout = 0.0  # GPT-2's head would otherwise use dropout 0.1
+            model = head_class.from_pretrained(folder, config=config)
+            hf_logging.set_verbosity(verbosity)
+    else:
+        config = lm.config.__class__(**{**lm.config.to_dict(), "num_labels": 2})
+        config.classifier_dropout = 0.0
+        model = head_class(config)
+    device = next(lm.parameters()).device
+    model = model.to(device)
+    generator = torch.Generator().manual_seed(seed)
+
+    def next_batch(step):
+        rows = torch.randint(0, len(train_items), (batch,), generator=generator).tolist()
+        return encode_replaced(tokenizer, [train_items[i] for i in rows])
+
+    train(model, next_batch, lambda m, b: m(**b).loss,
+          TrainConfig(steps=steps, lr=lr, warmup_steps=10, eval_every=steps))
+    model.eval()
+    with torch.no_grad():
+        logits = model(input_ids=valid_batch["input_ids"].to(device),
+                       attention_mask=valid_batch["attention_mask"].to(device)).logits
+    return replaced_word_found(logits.cpu(), valid_batch)
