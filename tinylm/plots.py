@@ -17,6 +17,7 @@ PALETTE = {
     "decoder": "#D55E00",  # GPT
     "gpt": "#D55E00",
     "transformer": "#6A51A3",  # the full encoder-decoder
+    "electra": "#882255",  # ELECTRA (chapter 8), beside BERT blue
     "query": "#CC79A7",
     "key": "#E69F00",
     "value": "#56B4E9",
