@@ -27,6 +27,15 @@ def ids(tokenizer):
 # ---- recipes -----------------------------------------------------------------------------------
 
 
+def test_masked_windows_can_show_every_chosen_position_as_the_mask(ids, tokenizer):
+    batch = recipes.masked_window_batches(ids, tokenizer, block=16, batch=8, seed=0, mlm_probability=0.3,
+                                          mask_replace_prob=1.0, random_replace_prob=0.0)(1)
+    graded = batch["labels"] != -100
+    assert graded.any() and (batch["input_ids"][graded] == tokenizer.mask_token_id).all()
+    windows = recipes.window_batches(ids, 16, 8, seed=0)(1)  # the same windows before masking
+    assert torch.equal(batch["input_ids"][~graded], windows[~graded])
+
+
 def test_windows_are_seeded_slices_of_the_stream(ids):
     batch = recipes.window_batches(ids, block=8, batch=5, seed=3)(1)
     assert batch.shape == (5, 8)
@@ -252,3 +261,8 @@ def test_fine_tuning_trains_a_copy_and_is_repeatable(tokenizer):
     scratch = tasks.fine_tune_replaced(lm, BertForTokenClassification, items, valid, tokenizer, seed=0, pretrained=False,
                                        steps=3, batch=4)
     assert 0.0 <= scratch <= 1.0
+
+
+def test_the_gap_standard_error_is_that_of_two_binomials():
+    assert tasks.gap_standard_error(0.2, 0.3, 400) == pytest.approx((2 * 0.25 * 0.75 / 400) ** 0.5)
+    assert tasks.gap_standard_error(0.0, 0.0, 10) == 0.0

@@ -79,10 +79,16 @@ def window_batches(ids: torch.Tensor, block: int, batch: int, seed: int = 0) -> 
 
 
 def masked_window_batches(ids: torch.Tensor, tokenizer, block: int, batch: int, seed: int = 0,
-                          mlm_probability: float = 0.15) -> Callable[[int], dict]:
-    """The same windows as `window_batches`, masked BERT-style by `DataCollatorForLanguageModeling`."""
+                          mlm_probability: float = 0.15, mask_replace_prob: float = 0.8,
+                          random_replace_prob: float = 0.1) -> Callable[[int], dict]:
+    """The same windows as `window_batches`, masked afresh by `DataCollatorForLanguageModeling`.
+
+    By default BERT-style (80 % mask token, 10 % random, 10 % unchanged); ELECTRA's generator uses 1.0 and 0.0.
+    """
     windows = window_batches(ids, block, batch, seed)
-    collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=mlm_probability, seed=seed)
+    collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=mlm_probability, seed=seed,
+                                               mask_replace_prob=mask_replace_prob,
+                                               random_replace_prob=random_replace_prob)
     return lambda step: collator([{"input_ids": w} for w in windows(step)])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import tempfile
 from dataclasses import dataclass
@@ -104,6 +105,15 @@ def replaced_word_found(logits: torch.Tensor, batch) -> float:
     score = (logits[..., 1] - logits[..., 0]).masked_fill(batch["attention_mask"] == 0, float("-inf"))
     pick = score.argmax(1)
     return batch["labels"][torch.arange(len(pick)), pick].float().mean().item()
+
+
+def gap_standard_error(accuracy_a: float, accuracy_b: float, n: int) -> float:
+    """Standard error of the difference of two accuracies on `n` items, each taken as binomial at their mean.
+
+    It covers the sampling of the test items only, not the variation between training seeds.
+    """
+    p = (accuracy_a + accuracy_b) / 2
+    return math.sqrt(2 * p * (1 - p) / n)
 
 
 def fine_tune_replaced(lm, head_class, train_items: list, valid_batch: dict, tokenizer, seed: int,
