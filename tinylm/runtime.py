@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-DEFAULT_THREADS = 2  # the book's outputs were made on 2 cores; fixing this keeps results bit-identical
+DEFAULT_THREADS = 2  # the committed outputs were written with 2 threads (tools/notebooks.py)
+THREADS_VARIABLE = "TINYLM_THREADS"  # overrides `threads`; the tests check the outputs with another count
 
 
 @dataclass
@@ -42,11 +43,26 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def setup(seed: int = 0, threads: int = DEFAULT_THREADS, device: str | None = None) -> Runtime:
+def thread_count(threads: int | None = None) -> int:
+    """`threads` if given, else `$TINYLM_THREADS`, else 2; a value that is not a positive integer is an error."""
+    if threads is None:
+        raw = os.environ.get(THREADS_VARIABLE, "").strip()
+        if not raw:
+            return DEFAULT_THREADS
+        if not raw.isdigit() or int(raw) < 1:
+            raise ValueError(f"{THREADS_VARIABLE}={raw!r} is not a positive whole number of threads; "
+                             f"set it to e.g. 1 or 2, or unset it for the default ({DEFAULT_THREADS})")
+        return int(raw)
+    return threads
+
+
+def setup(seed: int = 0, threads: int | None = None, device: str | None = None) -> Runtime:
     """Seed everything, fix the thread count, pick the device (a GPU when present) and quiet the libraries.
 
-    `device` may be "cpu" or "cuda" to override the choice; `threads` caps torch's CPU threads.
+    `device` may be "cpu" or "cuda" to override the choice; `threads` caps torch's CPU threads
+    (default: `$TINYLM_THREADS`, else 2, the count the committed outputs were written with).
     """
+    threads = thread_count(threads)
     if threads < 1:
         raise ValueError(f"threads must be at least 1, got {threads}")
     if device is None:

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK_BUDGET_S = 120  # per notebook, on 2 CPU cores (BOOK.md)
 BOOK_BUDGET_S = 20 * 60  # the whole book
 CELL_TIMEOUT_S = 900  # generous: a cell that runs this long is a bug, not a slow machine
+WRITE_THREADS = 2  # the committed outputs are written with 2 threads; the tests check them with 1
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
@@ -74,7 +75,9 @@ def execute_notebook(path: Path, write: bool) -> None:
 def run_in_child(path: Path, write: bool) -> dict:
     """Execute a notebook in a child process; return its wall seconds, peak memory (MiB) and status."""
     command = [sys.executable, __file__, "_child", str(path)] + (["--write"] if write else [])
-    env = dict(os.environ, TINYLM_QUIET="1")  # the kernel inherits it: no progress bars in outputs
+    # the kernel inherits these: no progress bars in outputs, and the thread count the outputs are written
+    # with (the tests re-execute with another count, see conftest.py)
+    env = dict(os.environ, TINYLM_QUIET="1", TINYLM_THREADS=str(WRITE_THREADS))
     # the kernel imports this checkout's tinylm, whatever copy pip last installed
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     start = time.perf_counter()
