@@ -99,7 +99,9 @@ def _encoder_and_head(model):
             return getattr(model, encoder), getattr(model, head)
     if hasattr(model, "electra") and hasattr(model, "generator_lm_head"):  # ELECTRA's generator: two modules
         return model.electra, torch.nn.Sequential(model.generator_predictions, model.generator_lm_head)
-    raise TypeError(f"{type(model).__name__} is not a BERT, RoBERTa, ALBERT or ELECTRA masked-LM model")
+    if hasattr(model, "model") and hasattr(model, "head") and hasattr(model, "decoder"):  # ModernBERT
+        return model.model, torch.nn.Sequential(model.head, model.decoder)
+    raise TypeError(f"{type(model).__name__} is not a BERT, RoBERTa, ALBERT, ELECTRA or ModernBERT masked-LM model")
 
 
 def masked_lm_logits(model, batch) -> tuple[torch.Tensor, torch.Tensor]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -11,6 +13,8 @@ from typing import Any, Callable
 import torch
 
 from .runtime import is_interactive
+
+RECEIPTS_VARIABLE = "TINYLM_RECEIPTS"  # a file: every run appends its receipt (tools/notebooks.py reads it)
 
 
 @dataclass
@@ -153,7 +157,19 @@ def train(
     n = count_parameters(model)
     history.receipt = Receipt(parameters=n, tokens=tokens, flops=6.0 * n * tokens,
                               seconds=time.perf_counter() - start)
+    log_receipt(history.receipt)
     return history
+
+
+def log_receipt(receipt: Receipt) -> None:
+    """Append `receipt` as one JSON line to the file named by `$TINYLM_RECEIPTS`, if it is set.
+
+    The book's tools set it while executing a chapter, to list what the chapter's training cost.
+    """
+    path = os.environ.get(RECEIPTS_VARIABLE)
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(receipt.__dict__) + "\n")
 
 
 def _evaluate_into(history: History, model: torch.nn.Module, evaluate, step: int) -> None:
