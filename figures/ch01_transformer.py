@@ -57,15 +57,17 @@ def draw_transformer(path):
             bottom = y0 if not centres else below_top + (FORK if kind == "attention" else GAP)
             cy = bottom + h / 2
             centres.append(cy)
-            face = {"attention": tint(hue, 0.30), "cross": tint(hue, 0.30), "ffn": tint(hue, 0.20),
-                    "norm": tint(hue, 0.10)}[kind]
-            box(ax, xc, cy, BW, h, label, face=face, edge=shade(hue, 0.1),
-                fontsize=9 if kind == "norm" else 9.5)
+            face = {
+                "attention": tint(hue, 0.30),
+                "cross": tint(hue, 0.30),
+                "ffn": tint(hue, 0.20),
+                "norm": tint(hue, 0.10),
+            }[kind]
+            box(ax, xc, cy, BW, h, label, face=face, edge=shade(hue, 0.1), fontsize=9 if kind == "norm" else 9.5)
             if kind == "attention":  # the input is used three times: as Q, K and V
                 fork_y = bottom - 0.13
                 arrow(ax, (xc, below_top), (xc, fork_y), head=False)
-                ax.plot([xc - 0.55, xc + 0.55], [fork_y, fork_y], color=INK, lw=1.3, zorder=1.5,
-                        solid_capstyle="butt")
+                ax.plot([xc - 0.55, xc + 0.55], [fork_y, fork_y], color=INK, lw=1.3, zorder=1.5, solid_capstyle="butt")
                 for dx in (-0.55, 0.0, 0.55):
                     arrow(ax, (xc + dx, fork_y), (xc + dx, bottom))
             elif kind == "ffn":
@@ -73,8 +75,7 @@ def draw_transformer(path):
             elif kind == "norm":
                 arrow(ax, (xc, below_top), (xc, bottom))
                 x_out = xc + side * (BW / 2 + 0.22)  # the residual connection around the sublayer
-                arrow(ax, (xc, branch), (x_out, branch), (x_out, cy), (xc + side * BW / 2, cy),
-                      color=LINE, lw=1.1)
+                arrow(ax, (xc, branch), (x_out, branch), (x_out, cy), (xc + side * BW / 2, cy), color=LINE, lw=1.1)
             # ("cross": its inputs, Q from below and K, V from the encoder, are drawn by the caller)
             if kind != "norm":
                 branch = max(below_top, bottom - (FORK if kind == "attention" else GAP)) + 0.08
@@ -91,17 +92,32 @@ def draw_transformer(path):
         xs = xc + side * 0.62
         sine_node(ax, xs, 1.47)
         arrow(ax, (xs - side * 0.15, 1.47), (xc + side * 0.11, 1.47))
-        ax.text(xs + side * 0.22, 1.47, "Positional\nencoding", ha="left" if side > 0 else "right",
-                va="center", fontsize=9, color=INK, linespacing=1.1)
+        ax.text(
+            xs + side * 0.22,
+            1.47,
+            "Positional\nencoding",
+            ha="left" if side > 0 else "right",
+            va="center",
+            fontsize=9,
+            color=INK,
+            linespacing=1.1,
+        )
         return 1.58
 
     def frame(xc, hue, y0, y1, side):
         """The light frame around one layer, with the 'N×' that says it is repeated."""
         w = BW + 2 * PAD
-        box(ax, xc, (y0 + y1) / 2, w, y1 - y0, face=tint(hue, 0.05), edge=tint(hue, 0.55),
-            lw=1.2, radius=0.14, z=0.5)
-        ax.text(xc + side * (w / 2 + 0.12), (y0 + y1) / 2, "N×", ha="left" if side > 0 else "right",
-                va="center", fontsize=12, weight="bold", color=shade(hue, 0.1))
+        box(ax, xc, (y0 + y1) / 2, w, y1 - y0, face=tint(hue, 0.05), edge=tint(hue, 0.55), lw=1.2, radius=0.14, z=0.5)
+        ax.text(
+            xc + side * (w / 2 + 0.12),
+            (y0 + y1) / 2,
+            "N×",
+            ha="left" if side > 0 else "right",
+            va="center",
+            fontsize=12,
+            weight="bold",
+            color=shade(hue, 0.1),
+        )
 
     enc, dec = PALETTE["encoder"], PALETTE["decoder"]
     frame_bottom = 1.82
@@ -109,17 +125,32 @@ def draw_transformer(path):
     # ---- encoder: one layer = self-attention, add & norm, feed-forward, add & norm
     top = embedding_and_position(xe, enc, "Input embedding", "Inputs", side=-1)
     first = frame_bottom + 0.12 + FORK  # bottom of the first box inside the frame
-    enc_top, _ = stack(xe, enc, [("attention", "Multi-head\nself-attention"), ("norm", "Add & Norm"),
-                                 ("ffn", "Feed-forward"), ("norm", "Add & Norm")],
-                       top, first, side=-1)
+    enc_top, _ = stack(
+        xe,
+        enc,
+        [
+            ("attention", "Multi-head\nself-attention"),
+            ("norm", "Add & Norm"),
+            ("ffn", "Feed-forward"),
+            ("norm", "Add & Norm"),
+        ],
+        top,
+        first,
+        side=-1,
+    )
     enc_frame_top = enc_top + 0.16
     frame(xe, enc, frame_bottom, enc_frame_top, side=-1)
 
     # ---- decoder: masked self-attention, add & norm, cross-attention, add & norm, FFN, add & norm
     top = embedding_and_position(xd, dec, "Output embedding", "Outputs (shifted right)", side=+1)
-    dec_kinds = [("attention", "Masked multi-head\nself-attention"), ("norm", "Add & Norm"),
-                 ("cross", "Multi-head\ncross-attention"), ("norm", "Add & Norm"),
-                 ("ffn", "Feed-forward"), ("norm", "Add & Norm")]
+    dec_kinds = [
+        ("attention", "Masked multi-head\nself-attention"),
+        ("norm", "Add & Norm"),
+        ("cross", "Multi-head\ncross-attention"),
+        ("norm", "Add & Norm"),
+        ("ffn", "Feed-forward"),
+        ("norm", "Add & Norm"),
+    ]
     dec_top, c = stack(xd, dec, dec_kinds, top, first, side=+1)
     dec_frame_top = dec_top + 0.16
     frame(xd, dec, frame_bottom, dec_frame_top, side=+1)
@@ -129,47 +160,73 @@ def draw_transformer(path):
     cross_bottom = cross_y - H_SUB / 2
     norm_top = c[1] + H_NORM / 2
     arrow(ax, (xd, norm_top), (xd, cross_bottom))
-    ax.text(xd - 0.08, (norm_top + cross_bottom) / 2, "Q", ha="right", va="center", fontsize=9.5,
-            weight="bold", color=shade(PALETTE["query"], 0.15))
+    ax.text(
+        xd - 0.08,
+        (norm_top + cross_bottom) / 2,
+        "Q",
+        ha="right",
+        va="center",
+        fontsize=9.5,
+        weight="bold",
+        color=shade(PALETTE["query"], 0.15),
+    )
     # the encoder's output leaves the top of the encoder, crosses over and enters from the left
     route_y = enc_frame_top + 0.34
     x_exit = xe + 0.55
     x_mid = (xe + xd) / 2
-    arrow(ax, (x_exit, enc_top), (x_exit, route_y), (x_mid, route_y), (x_mid, cross_y),
-          (xd - BW / 2, cross_y), lw=1.6)
-    ax.text((x_exit + x_mid) / 2, route_y + 0.07, "encoder output", ha="center", va="bottom",
-            fontsize=9, color=INK)
+    arrow(ax, (x_exit, enc_top), (x_exit, route_y), (x_mid, route_y), (x_mid, cross_y), (xd - BW / 2, cross_y), lw=1.6)
+    ax.text((x_exit + x_mid) / 2, route_y + 0.07, "encoder output", ha="center", va="bottom", fontsize=9, color=INK)
     kx = (x_mid + xd - BW / 2 - PAD) / 2  # the K, V label sits between the two frames
-    ax.text(kx - 0.03, cross_y + 0.07, "K", ha="right", va="bottom", fontsize=9.5, weight="bold",
-            color=shade(PALETTE["key"], 0.15))
+    ax.text(
+        kx - 0.03,
+        cross_y + 0.07,
+        "K",
+        ha="right",
+        va="bottom",
+        fontsize=9.5,
+        weight="bold",
+        color=shade(PALETTE["key"], 0.15),
+    )
     ax.text(kx, cross_y + 0.07, ",", ha="center", va="bottom", fontsize=9.5, weight="bold", color=INK)
-    ax.text(kx + 0.06, cross_y + 0.07, "V", ha="left", va="bottom", fontsize=9.5, weight="bold",
-            color=shade(PALETTE["value"], 0.25))
+    ax.text(
+        kx + 0.06,
+        cross_y + 0.07,
+        "V",
+        ha="left",
+        va="bottom",
+        fontsize=9.5,
+        weight="bold",
+        color=shade(PALETTE["value"], 0.25),
+    )
 
     # ---- a key for the grey lines
     lx, ly = 0.35, height - 0.45
     arrow(ax, (lx, ly), (lx + 0.45, ly), color=LINE, lw=1.1)
-    ax.text(lx + 0.55, ly, "residual connection:  x + Sublayer(x)", ha="left", va="center",
-            fontsize=9, color=INK)
+    ax.text(lx + 0.55, ly, "residual connection:  x + Sublayer(x)", ha="left", va="center", fontsize=9, color=INK)
 
     # ---- decoder head: linear, softmax, output probabilities
     y = dec_frame_top
     arrow(ax, (xd, dec_top), (xd, y + 0.22))
-    box(ax, xd, y + 0.22 + H_NORM / 2 + 0.03, BW, H_NORM + 0.06, "Linear", face=tint(dec, 0.20),
-        edge=shade(dec, 0.1))
+    box(ax, xd, y + 0.22 + H_NORM / 2 + 0.03, BW, H_NORM + 0.06, "Linear", face=tint(dec, 0.20), edge=shade(dec, 0.1))
     y = y + 0.22 + H_NORM + 0.06
     arrow(ax, (xd, y), (xd, y + GAP))
-    box(ax, xd, y + GAP + H_NORM / 2 + 0.03, BW, H_NORM + 0.06, "Softmax", face=tint(dec, 0.10),
-        edge=shade(dec, 0.1))
+    box(ax, xd, y + GAP + H_NORM / 2 + 0.03, BW, H_NORM + 0.06, "Softmax", face=tint(dec, 0.10), edge=shade(dec, 0.1))
     y = y + GAP + H_NORM + 0.06
     arrow(ax, (xd, y), (xd, y + 0.22))
     ax.text(xd, y + 0.34, "Output probabilities", ha="center", va="center", fontsize=9.5, color=INK)
 
     # ---- titles above each stack
-    ax.text(xe - BW / 2 - PAD, enc_frame_top + 0.1, "Encoder (→ BERT)", ha="left", va="bottom",
-            fontsize=12, weight="bold", color=enc)
-    ax.text(xd, height - 0.12, "Decoder (→ GPT)", ha="center", va="top", fontsize=12,
-            weight="bold", color=dec)
+    ax.text(
+        xe - BW / 2 - PAD,
+        enc_frame_top + 0.1,
+        "Encoder (→ BERT)",
+        ha="left",
+        va="bottom",
+        fontsize=12,
+        weight="bold",
+        color=enc,
+    )
+    ax.text(xd, height - 0.12, "Decoder (→ GPT)", ha="center", va="top", fontsize=12, weight="bold", color=dec)
     save(fig, path)
 
 
@@ -183,8 +240,7 @@ def mask_panel(ax, mask, tokens, title, title_color, caption, ylabel=True):
     n = len(tokens)
     side = ax.get_position().height * ax.figure.get_figheight()  # the grid's side in inches
     cmap = ListedColormap([PALETTE["masked"], PALETTE["seen"]])
-    ax.pcolormesh(np.asarray(mask, dtype=float), cmap=cmap, vmin=0, vmax=1, edgecolors="white",
-                  linewidth=1.5)
+    ax.pcolormesh(np.asarray(mask, dtype=float), cmap=cmap, vmin=0, vmax=1, edgecolors="white", linewidth=1.5)
     ax.set_xlim(0, n)
     ax.set_ylim(n, 0)  # the first query at the top
     ax.set_aspect("equal")
@@ -201,12 +257,22 @@ def mask_panel(ax, mask, tokens, title, title_color, caption, ylabel=True):
     def above(inches):  # axes y coordinate this many inches above the grid's top
         return 1 + inches / side
 
-    ax.text(0.5, above(0.50), "key (attended to)", transform=ax.transAxes, ha="center",
-            va="bottom", fontsize=9, color=INK)
-    ax.text(0.5, above(0.74), title, transform=ax.transAxes, ha="center", va="bottom",
-            fontsize=10.5, weight="bold", color=title_color, linespacing=1.15)
-    ax.text(0.5, -0.09 / side, caption, transform=ax.transAxes, ha="center", va="top",
-            fontsize=9, color=INK)
+    ax.text(
+        0.5, above(0.50), "key (attended to)", transform=ax.transAxes, ha="center", va="bottom", fontsize=9, color=INK
+    )
+    ax.text(
+        0.5,
+        above(0.74),
+        title,
+        transform=ax.transAxes,
+        ha="center",
+        va="bottom",
+        fontsize=10.5,
+        weight="bold",
+        color=title_color,
+        linespacing=1.15,
+    )
+    ax.text(0.5, -0.09 / side, caption, transform=ax.transAxes, ha="center", va="top", fontsize=9, color=INK)
 
 
 def draw_attention_masks(path):
@@ -220,21 +286,42 @@ def draw_attention_masks(path):
 
     side, bottom = 1.55, 0.78  # inches: each grid is a square, its bottom edge this high
     panels = [  # (left edge of the grid in inches, mask, tokens, title, colour, caption)
-        (0.85, np.ones((n, n)), words, "Bidirectional\n(encoder, BERT)", PALETTE["encoder"],
-         "every token sees every token"),
-        (3.14, np.tril(np.ones((n, n))), words, "Causal\n(decoder, GPT)", PALETTE["decoder"],
-         "a token sees only itself and the past"),
-        (5.5, np.tile(real, (n, 1)), padded, "Padding\n(any model)", INK,
-         "no token attends to [PAD]"),
+        (
+            0.85,
+            np.ones((n, n)),
+            words,
+            "Bidirectional\n(encoder, BERT)",
+            PALETTE["encoder"],
+            "every token sees every token",
+        ),
+        (
+            3.14,
+            np.tril(np.ones((n, n))),
+            words,
+            "Causal\n(decoder, GPT)",
+            PALETTE["decoder"],
+            "a token sees only itself and the past",
+        ),
+        (5.5, np.tile(real, (n, 1)), padded, "Padding\n(any model)", INK, "no token attends to [PAD]"),
     ]
     for i, (left, mask, tokens, title, color, caption) in enumerate(panels):
         ax = fig.add_axes((left / WIDTH, bottom / height, side / WIDTH, side / height))
         mask_panel(ax, mask, tokens, title, color, caption, ylabel=(i == 0))
-    legend = [Patch(facecolor=PALETTE["seen"], label="may attend (score kept)"),
-              Patch(facecolor=PALETTE["masked"], label="hidden (score set to −∞, weight 0)")]
-    fig.legend(handles=legend,
-               loc="lower center", bbox_to_anchor=(0.5, 0.02), ncol=2, fontsize=9, frameon=False,
-               handlelength=1.2, handleheight=1.2, columnspacing=2.0)
+    legend = [
+        Patch(facecolor=PALETTE["seen"], label="may attend (score kept)"),
+        Patch(facecolor=PALETTE["masked"], label="hidden (score set to −∞, weight 0)"),
+    ]
+    fig.legend(
+        handles=legend,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 0.02),
+        ncol=2,
+        fontsize=9,
+        frameon=False,
+        handlelength=1.2,
+        handleheight=1.2,
+        columnspacing=2.0,
+    )
     save(fig, path)
 
 
@@ -244,8 +331,19 @@ def draw_attention_masks(path):
 def qkv_box(ax, x, y, letter, w=0.58, h=0.42):
     """An input box for the queries, keys or values, in their colours."""
     name = {"Q": "query", "K": "key", "V": "value"}[letter]
-    box(ax, x, y, w, h, letter, face=tint(PALETTE[name], 0.35), edge=shade(PALETTE[name], 0.15),
-        fontsize=11, weight="bold", lw=1.4)
+    box(
+        ax,
+        x,
+        y,
+        w,
+        h,
+        letter,
+        face=tint(PALETTE[name], 0.35),
+        edge=shade(PALETTE[name], 0.15),
+        fontsize=11,
+        weight="bold",
+        lw=1.4,
+    )
 
 
 def op_box(ax, x, y, w, text, h=0.40, **kw):
@@ -258,9 +356,17 @@ def mask_icon(ax, x, y, cell=0.07, n=4):
     for i in range(n):  # row i = query i
         for j in range(n):
             color = PALETTE["seen"] if j <= i else PALETTE["masked"]
-            ax.add_patch(FancyBboxPatch((x + j * cell, y - (i + 1) * cell), cell * 0.86, cell * 0.86,
-                                        boxstyle="square,pad=0", facecolor=color, edgecolor="none",
-                                        zorder=4))
+            ax.add_patch(
+                FancyBboxPatch(
+                    (x + j * cell, y - (i + 1) * cell),
+                    cell * 0.86,
+                    cell * 0.86,
+                    boxstyle="square,pad=0",
+                    facecolor=color,
+                    edgecolor="none",
+                    zorder=4,
+                )
+            )
 
 
 def draw_attention(path):
@@ -294,10 +400,11 @@ def draw_attention(path):
     op_box(ax, x_m2, ys["matmul2"], W2, "MatMul   weights × V")
     arrow(ax, (x_m2, ys["matmul2"] + 0.20), (x_m2, ys["matmul2"] + 0.50))
     ax.text(x_m2, ys["matmul2"] + 0.62, "output", ha="center", va="center", fontsize=9.5, color=INK)
-    ax.text(x_m2, 4.98, "Scaled dot-product attention", ha="center", va="center", fontsize=11.5,
-            weight="bold", color=INK)
+    ax.text(
+        x_m2, 4.98, "Scaled dot-product attention", ha="center", va="center", fontsize=11.5, weight="bold", color=INK
+    )
     # where the scores and the weights live, in a few words beside the flow
-    note = dict(ha="left", va="center", fontsize=9, color="#444444", style="italic")
+    note = {"ha": "left", "va": "center", "fontsize": 9, "color": "#444444", "style": "italic"}
     ax.text(x_qk + W1 / 2 + 0.1, ys["matmul"], "scores: one per\nquery–key pair", **note)
     ax.text(x_qk + W1 / 2 + 0.1, ys["mask"], "hidden scores\nset to −∞", **note)
     ax.text(x_qk + W1 / 2 + 0.1, ys["softmax"], "weights: each\nrow sums to 1", **note)
@@ -310,27 +417,37 @@ def draw_attention(path):
         qkv_box(ax, x, y_in, letter)
         arrow(ax, (x, y_in + 0.21), (x, y_lin - 0.22))
         name = {"Q": "query", "K": "key", "V": "value"}[letter]
-        stacked_box(ax, x, y_lin, WL, 0.44, f"Linear\n$W_i^{letter}$", face="#F2F2F2",
-                    edge=shade(PALETTE[name], 0.15), fontsize=9, lw=1.3)
+        stacked_box(
+            ax,
+            x,
+            y_lin,
+            WL,
+            0.44,
+            f"Linear\n$W_i^{letter}$",
+            face="#F2F2F2",
+            edge=shade(PALETTE[name], 0.15),
+            fontsize=9,
+            lw=1.3,
+        )
         arrow(ax, (x, y_lin + 0.22), (x, y_att - 0.25))
     x_att = xs["K"]
     W_att = xs["V"] - xs["Q"] + WL
-    stacked_box(ax, x_att, y_att, W_att, 0.50, "Scaled dot-product\nattention", face="#F2F2F2",
-                edge=NEUTRAL, fontsize=9.5)
+    stacked_box(
+        ax, x_att, y_att, W_att, 0.50, "Scaled dot-product\nattention", face="#F2F2F2", edge=NEUTRAL, fontsize=9.5
+    )
     # "h" bracket: the h copies are h heads working side by side
     bx = x_att + W_att / 2 + 0.26
-    ax.plot([bx - 0.05, bx, bx, bx - 0.05], [y_lin - 0.22, y_lin - 0.22, y_att + 0.39, y_att + 0.39],
-            color=INK, lw=1.1)
-    ax.text(bx + 0.08, (y_lin + y_att) / 2 + 0.05, "h heads", ha="left", va="center", fontsize=9.5,
-            color=INK, rotation=90)
+    ax.plot([bx - 0.05, bx, bx, bx - 0.05], [y_lin - 0.22, y_lin - 0.22, y_att + 0.39, y_att + 0.39], color=INK, lw=1.1)
+    ax.text(
+        bx + 0.08, (y_lin + y_att) / 2 + 0.05, "h heads", ha="left", va="center", fontsize=9.5, color=INK, rotation=90
+    )
     arrow(ax, (x_att, y_att + 0.25), (x_att, y_cat - 0.20))
     op_box(ax, x_att, y_cat, 1.6, "Concat heads")
     arrow(ax, (x_att, y_cat + 0.20), (x_att, y_out - 0.20))
     op_box(ax, x_att, y_out, 1.6, r"Linear   $W^O$")
     arrow(ax, (x_att, y_out + 0.20), (x_att, y_out + 0.50))
     ax.text(x_att, y_out + 0.62, "output", ha="center", va="center", fontsize=9.5, color=INK)
-    ax.text(x_att, 4.98, "Multi-head attention", ha="center", va="center", fontsize=11.5,
-            weight="bold", color=INK)
+    ax.text(x_att, 4.98, "Multi-head attention", ha="center", va="center", fontsize=11.5, weight="bold", color=INK)
 
     # a thin rule between the two halves
     ax.plot([3.8, 3.8], [0.25, 4.75], color="#DDDDDD", lw=1.0)

@@ -10,8 +10,8 @@ def draw_tokenization(path):
     height = 3.1
     fig, ax = canvas(height)
     x0, h = 1.45, 0.32  # where the tokens start; the height of a token
-    plain = dict(face="#F2F2F2", edge=NEUTRAL)
-    unseen = dict(face=tint(PALETTE["highlight"], 0.45), edge=shade(PALETTE["highlight"], 0.45))
+    plain = {"face": "#F2F2F2", "edge": NEUTRAL}
+    unseen = {"face": tint(PALETTE["highlight"], 0.45), "edge": shade(PALETTE["highlight"], 0.45)}
 
     def token(x, y, w, text, colors, ls="-"):
         box(ax, x + w / 2, y, w, h, face=colors["face"], edge=colors["edge"], lw=1.0, ls=ls, radius=0.04)
@@ -29,7 +29,7 @@ def draw_tokenization(path):
             for piece in pieces:
                 w = 0.075 * len(piece) + 0.16
                 if piece == "[UNK]":
-                    token(x, y, w, piece, dict(face="white", edge=NEUTRAL), ls="--")
+                    token(x, y, w, piece, {"face": "white", "edge": NEUTRAL}, ls="--")
                 else:
                     token(x, y, w, piece, unseen if i == new_word else plain)
                 x += w + 0.02
@@ -47,8 +47,9 @@ def draw_tokenization(path):
     y -= 1.0
     row(y, "Words", "6 tokens  ·  the vocabulary grows with every text  ·  unseen words are lost")
     centre = words(y, [["Her"], ["[UNK]"], ["and"], ["bashful"], ["modesty"], [","]], new_word=1)
-    ax.text(centre, y + h / 2 + 0.05, "affability", ha="center", va="bottom", fontsize=8.5,
-            color="#444444", style="italic")
+    ax.text(
+        centre, y + h / 2 + 0.05, "affability", ha="center", va="bottom", fontsize=8.5, color="#444444", style="italic"
+    )
 
     y -= 1.0
     row(y, "Sub-words", "9 tokens  ·  a vocabulary of a chosen size  ·  rare words are spelled in pieces")

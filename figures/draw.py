@@ -45,8 +45,7 @@ from figures import (
 )
 from tinylm.plots import use_book_style
 
-CHAPTERS = [ch01_transformer, ch02_tokenization, ch04_bert, ch05_gpt_vs_bert, ch06_roberta, ch07_albert,
-            ch08_electra]
+CHAPTERS = [ch01_transformer, ch02_tokenization, ch04_bert, ch05_gpt_vs_bert, ch06_roberta, ch07_albert, ch08_electra]
 
 
 def collect(chapters):
@@ -69,10 +68,14 @@ def draw_all(folder, names=None):
     with mpl.rc_context():
         mpl.rcdefaults()  # ignore any matplotlibrc of the reader: same settings everywhere
         use_book_style()
-        mpl.rcParams.update({"svg.fonttype": "path",  # text as outlines: no fonts needed to view
-                             "svg.hashsalt": "tinylm-figures",  # fixed ids inside the SVG
-                             "savefig.bbox": "standard",  # keep the figure's size: no cropping
-                             "axes.grid": False})
+        mpl.rcParams.update(
+            {
+                "svg.fonttype": "path",  # text as outlines: no fonts needed to view
+                "svg.hashsalt": "tinylm-figures",  # fixed ids inside the SVG
+                "savefig.bbox": "standard",  # keep the figure's size: no cropping
+                "axes.grid": False,
+            }
+        )
         for name in names or FIGURES:
             FIGURES[name](folder / name)
 
@@ -87,20 +90,23 @@ def check():
             if not committed.exists():
                 problems.append(f"{name}: missing (run `python figures/draw.py`)")
             elif committed.read_bytes() != (Path(tmp) / name).read_bytes():
-                problems.append(f"{name}: differs from the output of figures/draw.py "
-                                "(run `python figures/draw.py` and commit the result)")
+                problems.append(
+                    f"{name}: differs from the output of figures/draw.py "
+                    "(run `python figures/draw.py` and commit the result)"
+                )
     for svg in sorted(HERE.glob("*.svg")):
         if svg.name not in FIGURES:
-            problems.append(f"{svg.name}: not drawn by figures/draw.py "
-                            "(add it to the FIGURES of its chapter's module, or delete it)")
+            problems.append(
+                f"{svg.name}: not drawn by figures/draw.py "
+                "(add it to the FIGURES of its chapter's module, or delete it)"
+            )
     return problems
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="figures to draw (default: all)")
-    parser.add_argument("--check", action="store_true",
-                        help="verify that the committed SVGs are this script's output")
+    parser.add_argument("--check", action="store_true", help="verify that the committed SVGs are this script's output")
     args = parser.parse_args(argv)
     if args.check:
         problems = check()

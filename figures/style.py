@@ -67,31 +67,76 @@ def canvas(height, width=WIDTH):
     return fig, ax
 
 
-def box(ax, x, y, w, h, text="", face="white", edge=INK, fontsize=9.5, lw=1.2, ls="-",
-        weight="normal", color=INK, radius=0.07, z=2):
+def box(
+    ax,
+    x,
+    y,
+    w,
+    h,
+    text="",
+    face="white",
+    edge=INK,
+    fontsize=9.5,
+    lw=1.2,
+    ls="-",
+    weight="normal",
+    color=INK,
+    radius=0.07,
+    z=2,
+):
     """A rounded box centred at (x, y), w wide and h tall, with centred text."""
-    ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h,
-                                boxstyle=f"round,pad=0,rounding_size={radius}",
-                                facecolor=face, edgecolor=edge, linewidth=lw, linestyle=ls, zorder=z))
+    ax.add_patch(
+        FancyBboxPatch(
+            (x - w / 2, y - h / 2),
+            w,
+            h,
+            boxstyle=f"round,pad=0,rounding_size={radius}",
+            facecolor=face,
+            edgecolor=edge,
+            linewidth=lw,
+            linestyle=ls,
+            zorder=z,
+        )
+    )
     if text:
-        ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, color=color,
-                weight=weight, zorder=z + 1)
+        ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, color=color, weight=weight, zorder=z + 1)
 
 
 def stacked_box(ax, x, y, w, h, text, face, edge, copies=3, step=0.07, **kw):
     """A box with `copies - 1` copies peeking out behind it: 'the same thing, h times'."""
     for i in reversed(range(1, copies)):
-        box(ax, x + i * step, y + i * step, w, h, face=tint(face, 0.6) if face != "white" else face,
-            edge=tint(edge, 0.6), lw=1.0, z=1)
+        box(
+            ax,
+            x + i * step,
+            y + i * step,
+            w,
+            h,
+            face=tint(face, 0.6) if face != "white" else face,
+            edge=tint(edge, 0.6),
+            lw=1.0,
+            z=1,
+        )
     box(ax, x, y, w, h, text, face=face, edge=edge, **kw)
 
 
 def arrow(ax, *points, color=INK, lw=1.3, head=True, ls="-", z=1.5):
     """An arrow through the given points, with straight segments and the head at the last one."""
     path = MplPath(np.asarray(points, dtype=float))
-    ax.add_patch(FancyArrowPatch(path=path, arrowstyle="-|>" if head else "-", mutation_scale=11,
-                                 color=color, linewidth=lw, linestyle=ls, shrinkA=0, shrinkB=0,
-                                 joinstyle="miter", capstyle="butt", zorder=z))
+    ax.add_patch(
+        FancyArrowPatch(
+            path=path,
+            arrowstyle="-|>" if head else "-",
+            mutation_scale=11,
+            color=color,
+            linewidth=lw,
+            linestyle=ls,
+            shrinkA=0,
+            shrinkB=0,
+            joinstyle="miter",
+            capstyle="butt",
+            zorder=z,
+        )
+    )
 
 
 def plus_node(ax, x, y, r=0.11, edge=INK):
@@ -110,7 +155,5 @@ def sine_node(ax, x, y, r=0.15, edge=INK):
 
 def save(fig, path):
     """Write `fig` as a reproducible SVG (no date, no creator, fixed size) and close it."""
-    fig.savefig(path, format="svg", bbox_inches=None, pad_inches=0,
-                metadata={"Date": None, "Creator": None})
+    fig.savefig(path, format="svg", bbox_inches=None, pad_inches=0, metadata={"Date": None, "Creator": None})
     plt.close(fig)
-
