@@ -23,7 +23,9 @@ SCRIPT = FIGURES_DIR / "draw.py"
 
 
 def load_draw():
-    """Import figures/draw.py as a module (it is a script, not part of a package)."""
+    """Import figures/draw.py from its file, as `python figures/draw.py` runs it.
+
+    It puts the repository root on sys.path and imports the chapters' modules of the `figures` package."""
     spec = importlib.util.spec_from_file_location("book_figures_draw", SCRIPT)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -55,7 +57,7 @@ def test_every_svg_is_drawn_by_the_script_and_parses():
     present = {p.name for p in FIGURES_DIR.glob("*.svg")}
     assert not present - drawn, (
         f"SVGs in figures/ that figures/draw.py does not draw: {sorted(present - drawn)}; "
-        "add a function for each to FIGURES, or delete them")
+        "add a function for each to the FIGURES of its chapter's module (figures/chNN_name.py), or delete them")
     assert not drawn - present, (
         f"figures listed in FIGURES but missing from figures/: {sorted(drawn - present)}; "
         "run `python figures/draw.py`")
