@@ -7,7 +7,6 @@ import http.server
 import os
 import re
 import threading
-import warnings
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -102,19 +101,85 @@ BROKEN_IMAGES_JS = """async () => {
   }
   return broken;
 }"""
-MATH_JS = """() => ({
-  hasMath: document.querySelector(".math, mjx-container") !== null || document.body.innerHTML.includes("$$"),
-  mathjax: Boolean(window.MathJax && window.MathJax.version),
-})"""
-MATH_ERRORS_JS = """async () => {
-  await window.MathJax.startup.promise;
-  return {rendered: document.querySelectorAll("mjx-container").length,
-          errors: Array.from(document.querySelectorAll("mjx-merror")).map(e => e.textContent)};
+# Equations: MathJax is served from the site itself (_static/mathjax, from sphinx-mathjax-offline), so they are
+# checked offline too. Code (pre, code), scripts and styles may hold backslashes and dollars that are not TeX.
+TEX_DELIMITERS = ("$$", "\\(", "\\[", "\\begin{")
+NOT_PROSE = re.compile(r"<(pre|code|script|style)\b.*?</\1\s*>", re.DOTALL | re.IGNORECASE)
+MATH_TIMEOUT_MS = 30_000
+# Wait (bounded) for MathJax's first typesetting, then report where it came from, what it rendered, its
+# errors (mjx-merror, and undefined macros, which its `noundefined` package shows in red instead of
+# failing), and any TeX delimiters still visible outside code.
+MATH_JS = """async (timeoutMs) => {
+  const mathjax = window.MathJax;  // before the script loads it is the config object, without `startup`
+  let startup = "did not load (no MathJax.startup)";
+  if (mathjax && mathjax.startup && mathjax.startup.promise) {
+    startup = await Promise.race([
+      mathjax.startup.promise.then(() => "resolved", error => `startup.promise rejected: ${error}`),
+      new Promise(resolve => setTimeout(() => resolve(`startup.promise unresolved after ${timeoutMs} ms`),
+                                        timeoutMs))]);
+  }
+  const undefinedMacros = [];
+  if (startup === "resolved") {
+    for (const item of mathjax.startup.document.math) {
+      item.root.walkTree(node => {
+        if (node.isKind("mtext") && node.attributes.get("mathcolor") === "red") undefinedMacros.push(node.getText());
+      });
+    }
+  }
+  const visible = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (parent && !parent.closest("pre, code, script, style") && parent.checkVisibility()) visible.push(node.data);
+  }
+  return {
+    scripts: Array.from(document.scripts, s => s.src).filter(src => /mathjax/i.test(src)),
+    startup,
+    version: (mathjax && mathjax.version) || null,
+    rendered: document.querySelectorAll("mjx-container").length,
+    errors: Array.from(document.querySelectorAll("mjx-merror"), e => e.getAttribute("data-mjx-error") || e.textContent),
+    undefinedMacros,
+    visibleText: visible.join(" "),
+  };
 }"""
 
 
-def check_page(page, url: str, screenshot: Path) -> tuple[list[str], list[str], bool]:
-    """Load one page; return (problems of the site's own files, failures of off-site assets, math unchecked)."""
+def tex_in_source(html: str) -> list[str]:
+    """The TeX delimiters in a page's HTML source outside code, scripts and styles."""
+    prose = NOT_PROSE.sub("", html)
+    return [d for d in TEX_DELIMITERS if d in prose]
+
+
+def math_problems(page, url: str, source: str) -> tuple[int, list[str]]:
+    """On a page with equations: MathJax came from this site, finished, and rendered every equation without an
+    error, leaving no raw TeX on screen. A page without equations (no `.math` element, no TeX delimiter in its
+    prose) gets no check. Return (the number of math elements, the problems)."""
+    elements = page.locator(".math").count()  # myst's dollarmath and amsmath: span.math, div.math
+    delimiters = tex_in_source(source)
+    if not elements and not delimiters:
+        return 0, []
+    math = page.evaluate(MATH_JS, MATH_TIMEOUT_MS)
+    where = f"{url} ({elements} math elements; TeX delimiters in the source: {' '.join(delimiters) or 'none'})"
+    problems = []
+    if not math["scripts"] or any(urlparse(src).netloc != urlparse(url).netloc for src in math["scripts"]):
+        problems.append(f"{where}: MathJax must come from this site, not {math['scripts'] or 'nowhere'}")
+    if math["startup"] != "resolved":
+        problems.append(f"{where}: MathJax {math['startup']}")
+        return elements, problems
+    if math["rendered"] < max(elements, 1):
+        problems.append(f"{where}: MathJax {math['version']} rendered only {math['rendered']} equations")
+    if math["errors"]:
+        problems.append(f"{where}: MathJax errors (mjx-merror): {math['errors']}")
+    if math["undefinedMacros"]:
+        problems.append(f"{where}: undefined TeX macros: {' '.join(math['undefinedMacros'])}")
+    raw = [d for d in TEX_DELIMITERS if d in math["visibleText"]]
+    if raw:
+        problems.append(f"{where}: raw TeX left in the visible text: {' '.join(raw)}")
+    return elements, problems
+
+
+def check_page(page, url: str, screenshot: Path) -> tuple[list[str], list[str], int]:
+    """Load one page; return (problems of the site's own files, failures of off-site assets, equations checked)."""
     problems, offsite = [], []
 
     def failed(url, why):
@@ -130,16 +195,12 @@ def check_page(page, url: str, screenshot: Path) -> tuple[list[str], list[str], 
 
     response = page.goto(url, wait_until="load", timeout=60_000)
     if response is None or response.status != 200:
-        return [f"{url}: HTTP {response.status if response else 'no response'}"], offsite, False
+        return [f"{url}: HTTP {response.status if response else 'no response'}"], offsite, 0
     for src in page.evaluate(BROKEN_IMAGES_JS):
         failed(src, f"image on {url} did not load or decode")
-    math = page.evaluate(MATH_JS)
-    if math["hasMath"] and math["mathjax"]:  # online: the equations must actually render
-        result = page.evaluate(MATH_ERRORS_JS)
-        if not result["rendered"] or result["errors"]:
-            problems.append(f"{url}: MathJax rendered {result['rendered']} equations, errors: {result['errors']}")
+    equations, wrong = math_problems(page, url, response.text())
     page.screenshot(path=str(screenshot), full_page=True)
-    return problems, offsite, math["hasMath"] and not math["mathjax"]
+    return problems + wrong, offsite, equations
 
 
 def test_every_page_in_a_real_browser(built_site, tmp_path):
@@ -156,26 +217,22 @@ def test_every_page_in_a_real_browser(built_site, tmp_path):
         pytest.skip(f"cannot check the site in a browser: {missing}")
 
     pages = [page_name(e) for e in toc_files()]
-    problems, offsite, math_unchecked = [], [], []
+    problems, offsite = [], []
     with serve(html) as base, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             for name in pages:
                 page = browser.new_page(viewport={"width": 1280, "height": 900})
                 screenshot = tmp_path / (name.replace("/", "__") + ".png")
-                own, theirs, unchecked = check_page(page, f"{base}/{name}.html", screenshot)
+                own, theirs, equations = check_page(page, f"{base}/{name}.html", screenshot)
                 page.close()
                 problems += own
                 offsite += theirs
-                math_unchecked += [name] if unchecked else []
-                print(f"{name}: {len(own)} problems; screenshot {screenshot}")
+                print(f"{name}: {len(own)} problems, {equations} equations checked; screenshot {screenshot}")
         finally:
             browser.close()
 
     if offsite:
         print(f"{len(offsite)} off-site requests failed (expected offline; not the site's own files):")
         print("\n".join(sorted(set(offsite))))
-    if math_unchecked:
-        warnings.warn(f"equations NOT checked on {len(math_unchecked)} pages ({', '.join(math_unchecked)}): "
-                      "MathJax comes from a CDN and did not load (offline?)")
     assert not problems, f"{len(problems)} problems with the site's own files:\n" + "\n".join(problems)
