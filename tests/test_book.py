@@ -15,13 +15,21 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("TINYLM_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 PROBLEM_LINE = re.compile(r"WARNING|warning:|ERROR|CRITICAL")
 
 
 def toc_files() -> list[str]:
     """Every `root` and `file` entry of _toc.yml, as written there, in the order of the book."""
+
     def walk(node):
         if isinstance(node, dict):
             for key, value in node.items():
@@ -29,6 +37,7 @@ def toc_files() -> list[str]:
         elif isinstance(node, list):
             for item in node:
                 yield from walk(item)
+
     return list(walk(yaml.safe_load((ROOT / "_toc.yml").read_text())))
 
 
@@ -45,7 +54,8 @@ def test_strict_build_has_no_warnings(built_site):
     problems = [line for line in output.splitlines() if PROBLEM_LINE.search(line)]
     details = "\n".join(problems) if problems else "the end of its output:\n" + output[-3000:]
     assert returncode == 0 and not problems, (
-        f"`jupyter-book build --all -W -n --keep-going` exited {returncode} with {len(problems)} warnings; {details}")
+        f"`jupyter-book build --all -W -n --keep-going` exited {returncode} with {len(problems)} warnings; {details}"
+    )
 
 
 # --- the table of contents ---------------------------------------------------------------------
@@ -54,8 +64,9 @@ def test_strict_build_has_no_warnings(built_site):
 def test_toc_lists_only_files_that_exist():
     entries = toc_files()
     assert entries, "_toc.yml lists no pages"
-    missing = [e for e in entries
-               if not any((ROOT / (page_name(e) + suffix)).is_file() for suffix in (".md", ".ipynb"))]
+    missing = [
+        e for e in entries if not any((ROOT / (page_name(e) + suffix)).is_file() for suffix in (".md", ".ipynb"))
+    ]
     assert not missing, f"_toc.yml lists pages that do not exist: {missing}"
 
 
@@ -72,6 +83,7 @@ def test_every_chapter_is_in_the_toc():
 @contextlib.contextmanager
 def serve(folder: Path):
     """Serve `folder` over HTTP on 127.0.0.1 (a free port) in a thread; yield the base URL."""
+
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
@@ -189,8 +201,12 @@ def check_page(page, url: str, screenshot: Path) -> tuple[list[str], list[str], 
 
     page.on("requestfailed", lambda request: failed(request.url, request.failure))
     page.on("response", lambda response: response.status >= 400 and failed(response.url, f"HTTP {response.status}"))
-    page.on("console", lambda message: message.type == "error"
-            and failed(message.location.get("url") or url, f"console error: {message.text}"))
+    page.on(
+        "console",
+        lambda message: (
+            message.type == "error" and failed(message.location.get("url") or url, f"console error: {message.text}")
+        ),
+    )
     page.on("pageerror", lambda error: problems.append(f"{url}: uncaught exception: {error}"))
 
     response = page.goto(url, wait_until="load", timeout=60_000)
@@ -208,6 +224,7 @@ def test_every_page_in_a_real_browser(built_site, tmp_path):
     assert html.is_dir(), "the build made no HTML:\n" + output[-3000:]
     try:
         from playwright.sync_api import sync_playwright
+
         missing = None if Path(CHROMIUM).exists() else f"no Chromium at {CHROMIUM} (set TINYLM_CHROMIUM)"
     except ImportError:
         missing = "playwright is not installed"

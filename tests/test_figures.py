@@ -41,10 +41,13 @@ def pinned_matplotlib():
 def test_committed_figures_are_the_scripts_output():
     pinned = pinned_matplotlib()
     if pinned and matplotlib.__version__ != pinned:
-        pytest.skip(f"figures are drawn with matplotlib=={pinned} (requirements.txt); "
-                    f"this environment has {matplotlib.__version__}, whose SVG output may differ")
-    result = subprocess.run([sys.executable, str(SCRIPT), "--check"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300)
+        pytest.skip(
+            f"figures are drawn with matplotlib=={pinned} (requirements.txt); "
+            f"this environment has {matplotlib.__version__}, whose SVG output may differ"
+        )
+    result = subprocess.run(
+        [sys.executable, str(SCRIPT), "--check"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, (
         "figures/ is out of date with figures/draw.py:\n"
         f"{result.stderr}{result.stdout}\n"
@@ -57,10 +60,11 @@ def test_every_svg_is_drawn_by_the_script_and_parses():
     present = {p.name for p in FIGURES_DIR.glob("*.svg")}
     assert not present - drawn, (
         f"SVGs in figures/ that figures/draw.py does not draw: {sorted(present - drawn)}; "
-        "add a function for each to the FIGURES of its chapter's module (figures/chNN_name.py), or delete them")
+        "add a function for each to the FIGURES of its chapter's module (figures/chNN_name.py), or delete them"
+    )
     assert not drawn - present, (
-        f"figures listed in FIGURES but missing from figures/: {sorted(drawn - present)}; "
-        "run `python figures/draw.py`")
+        f"figures listed in FIGURES but missing from figures/: {sorted(drawn - present)}; run `python figures/draw.py`"
+    )
     for name in sorted(present):
         root = ET.parse(FIGURES_DIR / name).getroot()
         assert root.tag == "{http://www.w3.org/2000/svg}svg", f"{name} is not an SVG document"

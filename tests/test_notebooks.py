@@ -57,7 +57,8 @@ def test_valid_notebook_with_python3_kernel(path):
 def test_outputs_come_from_one_fresh_run(path):
     counts = [cell.execution_count for cell in code_cells(read(path))]
     assert counts == list(range(1, len(counts) + 1)), (
-        f"execution counts {counts} are not 1..{len(counts)}: re-run with `python tools/notebooks.py execute {path.name}`")
+        f"execution counts {counts} are not 1..{len(counts)}: re-run with `python tools/notebooks.py execute {path.name}`"
+    )
 
 
 @notebooks
@@ -75,9 +76,12 @@ def test_no_errors_stderr_or_widgets(path):
 
 @notebooks
 def test_no_paths_of_the_authors_machine_in_outputs(path):
-    leaks = [f"cell [{count}]: {line.strip()[:200]}"
-             for count, out in outputs(read(path))
-             for line in output_text(out).splitlines() if LEAKED_PATH.search(line)]
+    leaks = [
+        f"cell [{count}]: {line.strip()[:200]}"
+        for count, out in outputs(read(path))
+        for line in output_text(out).splitlines()
+        if LEAKED_PATH.search(line)
+    ]
     assert not leaks, "outputs show absolute paths of the machine that ran them:\n" + "\n".join(leaks)
 
 
@@ -87,12 +91,14 @@ def test_first_code_cell_sets_up_colab(path):
     assert cells, "the notebook has no code cells"
     source = cells[0].source
     assert re.search(r"""["']google\.colab["'] in sys\.modules""", source), (
-        'the first code cell must be the Colab set-up, guarded by `"google.colab" in sys.modules`')
+        'the first code cell must be the Colab set-up, guarded by `"google.colab" in sys.modules`'
+    )
     assert "remove-cell" in cells[0].metadata.get("tags", []), "the Colab set-up cell must be tagged `remove-cell`"
     assert "pip install" in source, "the Colab set-up cell must pip-install tinylm"
     installs = [url.strip("'\"") for url in re.findall(r"git\+\S+", source)]
     assert installs == [f"git+{REPOSITORY_URL}"], (
-        f"the Colab set-up cell installs {installs}, not `git+{REPOSITORY_URL}` (the repository in _config.yml)")
+        f"the Colab set-up cell installs {installs}, not `git+{REPOSITORY_URL}` (the repository in _config.yml)"
+    )
 
 
 @notebooks
@@ -105,5 +111,6 @@ def test_second_code_cell_calls_tinylm_setup(path):
 def test_has_exercises_and_citations(path):
     markdown = "\n".join(cell.source for cell in read(path).cells if cell.cell_type == "markdown")
     assert re.search(r"^## Exercises|\{exercise\}", markdown, re.MULTILINE), (
-        "no exercises: add a `## Exercises` section with `{exercise}` directives")
+        "no exercises: add a `## Exercises` section with `{exercise}` directives"
+    )
     assert "{cite" in markdown, "no references: cite the papers with {cite}`key`"

@@ -4,14 +4,21 @@ import time
 
 import pytest
 import torch
-from transformers import (AlbertConfig, AlbertForMaskedLM, BertForMaskedLM, BertForTokenClassification, ElectraConfig,
-                          ElectraForMaskedLM, GPT2LMHeadModel, RobertaForMaskedLM)
+from test_tokenize import SMALL as TEXT  # the same small play text
+from transformers import (
+    AlbertConfig,
+    AlbertForMaskedLM,
+    BertForMaskedLM,
+    BertForTokenClassification,
+    ElectraConfig,
+    ElectraForMaskedLM,
+    GPT2LMHeadModel,
+    RobertaForMaskedLM,
+)
 
 from tinylm import recipes, tasks
 from tinylm.tokenize import train_tokenizer
 from tinylm.train import TrainConfig, count_parameters, train
-
-from test_tokenize import SMALL as TEXT  # the same small play text
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +35,9 @@ def ids(tokenizer):
 
 
 def test_masked_windows_can_show_every_chosen_position_as_the_mask(ids, tokenizer):
-    batch = recipes.masked_window_batches(ids, tokenizer, block=16, batch=8, seed=0, mlm_probability=0.3,
-                                          mask_replace_prob=1.0, random_replace_prob=0.0)(1)
+    batch = recipes.masked_window_batches(
+        ids, tokenizer, block=16, batch=8, seed=0, mlm_probability=0.3, mask_replace_prob=1.0, random_replace_prob=0.0
+    )(1)
     graded = batch["labels"] != -100
     assert graded.any() and (batch["input_ids"][graded] == tokenizer.mask_token_id).all()
     windows = recipes.window_batches(ids, 16, 8, seed=0)(1)  # the same windows before masking
@@ -88,13 +96,29 @@ def test_masked_lm_loss_equals_the_library_loss(ids, tokenizer, kind):
     elif kind == "bert":
         model = BertForMaskedLM(recipes.bert_config(tokenizer, 16))
     elif kind == "albert":
-        model = AlbertForMaskedLM(AlbertConfig(vocab_size=len(tokenizer), embedding_size=16, hidden_size=32,
-                                               num_hidden_layers=2, num_attention_heads=2, intermediate_size=64,
-                                               max_position_embeddings=16))
+        model = AlbertForMaskedLM(
+            AlbertConfig(
+                vocab_size=len(tokenizer),
+                embedding_size=16,
+                hidden_size=32,
+                num_hidden_layers=2,
+                num_attention_heads=2,
+                intermediate_size=64,
+                max_position_embeddings=16,
+            )
+        )
     else:  # ELECTRA's generator, narrower than its embedding
-        model = ElectraForMaskedLM(ElectraConfig(vocab_size=len(tokenizer), embedding_size=32, hidden_size=16,
-                                                 num_hidden_layers=2, num_attention_heads=2, intermediate_size=32,
-                                                 max_position_embeddings=16))
+        model = ElectraForMaskedLM(
+            ElectraConfig(
+                vocab_size=len(tokenizer),
+                embedding_size=32,
+                hidden_size=16,
+                num_hidden_layers=2,
+                num_attention_heads=2,
+                intermediate_size=32,
+                max_position_embeddings=16,
+            )
+        )
     model.eval()  # ELECTRA's default dropout would make the two passes differ
     batch = recipes.masked_window_batches(ids, tokenizer, block=16, batch=4, seed=0, mlm_probability=0.3)(1)
     with torch.no_grad():
@@ -174,9 +198,13 @@ def test_frequency_baseline_is_the_loss_of_the_smoothed_counts(ids, tokenizer):
 
 def test_train_reports_the_time_spent_evaluating():
     model = torch.nn.Linear(2, 1)
-    history = train(model, lambda step: torch.ones(4, 2), lambda m, b: m(b).pow(2).mean(),
-                    TrainConfig(steps=4, warmup_steps=1, eval_every=2),
-                    evaluate=lambda m: time.sleep(0.05) or {"x": 0.0})
+    history = train(
+        model,
+        lambda step: torch.ones(4, 2),
+        lambda m, b: m(b).pow(2).mean(),
+        TrainConfig(steps=4, warmup_steps=1, eval_every=2),
+        evaluate=lambda m: time.sleep(0.05) or {"x": 0.0},
+    )
     assert len(history.eval_steps) == 2
     assert 0.1 <= history.evaluation_seconds < history.receipt.seconds
 
@@ -223,8 +251,11 @@ def test_replaced_lines_differ_from_a_real_line_in_exactly_the_marked_word():
         new = line[start:end]
         assert " " not in new and (start == 0 or line[start - 1] == " ") and (end == len(line) or line[end] == " ")
         words = line.split()
-        matches = [orig for orig in lines if len(orig.split()) == len(words)
-                   and sum(a != b for a, b in zip(orig.split(), words)) == 1]
+        matches = [
+            orig
+            for orig in lines
+            if len(orig.split()) == len(words) and sum(a != b for a, b in zip(orig.split(), words)) == 1
+        ]
         assert matches, f"{line!r} is not one word away from any line"
     with pytest.raises(ValueError, match="lines of 5-10 words"):
         tasks.replaced_word_lines(TEXT, n=len(lines) + 1)
@@ -254,12 +285,15 @@ def test_fine_tuning_trains_a_copy_and_is_repeatable(tokenizer):
     torch.manual_seed(0)
     lm = BertForMaskedLM(recipes.bert_config(tokenizer, 64))
     before = {k: v.clone() for k, v in lm.state_dict().items()}
-    found = [tasks.fine_tune_replaced(lm, BertForTokenClassification, items, valid, tokenizer, seed=s, steps=3, batch=4)
-             for s in (0, 0, 1)]
+    found = [
+        tasks.fine_tune_replaced(lm, BertForTokenClassification, items, valid, tokenizer, seed=s, steps=3, batch=4)
+        for s in (0, 0, 1)
+    ]
     assert found[0] == found[1] and 0.0 <= found[0] <= 1.0
     assert all(torch.equal(before[k], v) for k, v in lm.state_dict().items()), "the pre-trained model must not change"
-    scratch = tasks.fine_tune_replaced(lm, BertForTokenClassification, items, valid, tokenizer, seed=0, pretrained=False,
-                                       steps=3, batch=4)
+    scratch = tasks.fine_tune_replaced(
+        lm, BertForTokenClassification, items, valid, tokenizer, seed=0, pretrained=False, steps=3, batch=4
+    )
     assert 0.0 <= scratch <= 1.0
 
 

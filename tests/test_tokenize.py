@@ -135,7 +135,10 @@ def test_special_tokens_have_their_ids_and_roles(kind):
     for role, expected in ROLE_IDS[kind].items():
         assert getattr(tok, role) == expected, role
     for special in SPECIALS[kind]:  # written in a text, a special token is one token
-        assert tok(f"the {special} hill", add_special_tokens=False)["input_ids"].count(tok.convert_tokens_to_ids(special)) == 1
+        assert (
+            tok(f"the {special} hill", add_special_tokens=False)["input_ids"].count(tok.convert_tokens_to_ids(special))
+            == 1
+        )
 
 
 @pytest.mark.parametrize("kind", ["wordpiece", "unigram"])
@@ -188,8 +191,17 @@ def test_training_is_deterministic_across_processes(tmp_path):
     corpus = tmp_path / "small.txt"
     corpus.write_text(SMALL, encoding="utf-8")
     root = Path(__file__).resolve().parents[1]
-    runs = [subprocess.run([sys.executable, "-c", script, str(corpus)], capture_output=True, text=True,
-                           cwd=root, timeout=120, check=True).stdout for _ in range(2)]
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", script, str(corpus)],
+            capture_output=True,
+            text=True,
+            cwd=root,
+            timeout=120,
+            check=True,
+        ).stdout
+        for _ in range(2)
+    ]
     assert runs[0] == runs[1] and len(runs[0].splitlines()) == 3
 
 
@@ -275,8 +287,9 @@ def test_unknown_model_lists_the_models():
         assert model in str(error.value)
 
 
-@pytest.mark.parametrize("kind, size", [("bpe", 258), ("bpe", 10), ("wordpiece", 20), ("unigram", 20),
-                                        ("wordpiece", 60), ("unigram", 0)])
+@pytest.mark.parametrize(
+    "kind, size", [("bpe", 258), ("bpe", 10), ("wordpiece", 20), ("unigram", 20), ("wordpiece", 60), ("unigram", 0)]
+)
 def test_too_small_vocabulary_is_a_clear_error(kind, size):
     """Below the special tokens plus the alphabet (checked before training, or after it for the
     `##` forms WordPiece adds to its alphabet)."""

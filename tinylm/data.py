@@ -212,8 +212,9 @@ def shakespeare_splits() -> dict[str, str]:
     return split_text(load_text("tinyshakespeare"))
 
 
-def segment_pairs(text: str, n: int, seed: int = 0, segment_chars: int = 90,
-                  task: str = "nsp") -> list[tuple[str, str, int]]:
+def segment_pairs(
+    text: str, n: int, seed: int = 0, segment_chars: int = 90, task: str = "nsp"
+) -> list[tuple[str, str, int]]:
     """`n` examples (A, B, label) for next-sentence prediction (BERT) or sentence-order prediction (ALBERT).
 
     A is a run of lines of about `segment_chars` characters. For `task="nsp"`, half the time B is the run

@@ -59,8 +59,14 @@ def plot_history(history, metrics=None, ax=None, title=None):
     ax = ax or plt.subplots()[1]
     ax.plot(history.steps, history.train_loss, color=PALETTE["train"], lw=1, label="train loss")
     for i, name in enumerate(metrics or sorted(history.evals)):
-        ax.plot(history.eval_steps, history.evals[name], marker="o", ms=3, label=name,
-                color=PALETTE["valid"] if i == 0 else None)
+        ax.plot(
+            history.eval_steps,
+            history.evals[name],
+            marker="o",
+            ms=3,
+            label=name,
+            color=PALETTE["valid"] if i == 0 else None,
+        )
     ax.set_xlabel("training step")
     ax.legend()
     if title:
@@ -121,8 +127,15 @@ def plot_candidates(steps, probs, true_id, label, color, ylabel, title, rivals=5
     fig, ax = plt.subplots(figsize=(8, 3.6))
     for t in shown:
         is_true = t == true_id
-        ax.plot(steps, probs[:, t], marker="o", ms=3, lw=2.4 if is_true else 1.2,
-                color=color if is_true else next(others), label=label(t) + ("  (true)" if is_true else ""))
+        ax.plot(
+            steps,
+            probs[:, t],
+            marker="o",
+            ms=3,
+            lw=2.4 if is_true else 1.2,
+            color=color if is_true else next(others),
+            label=label(t) + ("  (true)" if is_true else ""),
+        )
     ax.set(xlabel="training step", ylabel=ylabel, title=title)
     ax.legend(title="candidate", loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()

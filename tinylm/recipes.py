@@ -26,18 +26,32 @@ SHORT_BLOCK, SHORT_BATCH = 16, 128
 def gpt_config(tokenizer, block: int) -> GPT2Config:
     """A 4x128 GPT-2 over `tokenizer`'s vocabulary with `block` positions and no dropout."""
     return GPT2Config(
-        vocab_size=len(tokenizer), n_positions=block, n_embd=HIDDEN, n_layer=LAYERS, n_head=HEADS,
-        resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, bos_token_id=tokenizer.eos_token_id,
-        eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
+        vocab_size=len(tokenizer),
+        n_positions=block,
+        n_embd=HIDDEN,
+        n_layer=LAYERS,
+        n_head=HEADS,
+        resid_pdrop=0.0,
+        embd_pdrop=0.0,
+        attn_pdrop=0.0,
+        bos_token_id=tokenizer.eos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
     )
 
 
 def bert_config(tokenizer, block: int) -> BertConfig:
     """The BERT of the same shape as `gpt_config`: one segment type (no NSP), no dropout."""
     return BertConfig(
-        vocab_size=len(tokenizer), hidden_size=HIDDEN, num_hidden_layers=LAYERS,
-        num_attention_heads=HEADS, intermediate_size=4 * HIDDEN, max_position_embeddings=block,
-        type_vocab_size=1, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0,
+        vocab_size=len(tokenizer),
+        hidden_size=HIDDEN,
+        num_hidden_layers=LAYERS,
+        num_attention_heads=HEADS,
+        intermediate_size=4 * HIDDEN,
+        max_position_embeddings=block,
+        type_vocab_size=1,
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
         pad_token_id=tokenizer.pad_token_id,
     )
 
@@ -46,18 +60,31 @@ def roberta_config(tokenizer, block: int) -> RobertaConfig:
     """`bert_config` as a RoBERTa: the same shape; position ids start after the padding id, as in RoBERTa."""
     bert = bert_config(tokenizer, block)
     return RobertaConfig(
-        **{k: getattr(bert, k) for k in ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
-                                         "intermediate_size", "hidden_dropout_prob", "attention_probs_dropout_prob",
-                                         "type_vocab_size")},
-        max_position_embeddings=block + tokenizer.pad_token_id + 1, pad_token_id=tokenizer.pad_token_id,
-        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        **{
+            k: getattr(bert, k)
+            for k in (
+                "vocab_size",
+                "hidden_size",
+                "num_hidden_layers",
+                "num_attention_heads",
+                "intermediate_size",
+                "hidden_dropout_prob",
+                "attention_probs_dropout_prob",
+                "type_vocab_size",
+            )
+        },
+        max_position_embeddings=block + tokenizer.pad_token_id + 1,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
     )
 
 
 def gpt_train_config(steps: int, eval_every: int = 100) -> TrainConfig:
     """Chapter 3's recipe for the tiny GPT (peak learning rate 3e-3)."""
-    return TrainConfig(steps=steps, lr=3e-3, warmup_steps=30, weight_decay=0.1, betas=(0.9, 0.95),
-                       eval_every=eval_every)
+    return TrainConfig(
+        steps=steps, lr=3e-3, warmup_steps=30, weight_decay=0.1, betas=(0.9, 0.95), eval_every=eval_every
+    )
 
 
 def bert_train_config(steps: int, eval_every: int = 100) -> TrainConfig:
@@ -78,17 +105,28 @@ def window_batches(ids: torch.Tensor, block: int, batch: int, seed: int = 0) -> 
     return next_batch
 
 
-def masked_window_batches(ids: torch.Tensor, tokenizer, block: int, batch: int, seed: int = 0,
-                          mlm_probability: float = 0.15, mask_replace_prob: float = 0.8,
-                          random_replace_prob: float = 0.1) -> Callable[[int], dict]:
+def masked_window_batches(
+    ids: torch.Tensor,
+    tokenizer,
+    block: int,
+    batch: int,
+    seed: int = 0,
+    mlm_probability: float = 0.15,
+    mask_replace_prob: float = 0.8,
+    random_replace_prob: float = 0.1,
+) -> Callable[[int], dict]:
     """The same windows as `window_batches`, masked afresh by `DataCollatorForLanguageModeling`.
 
     By default BERT-style (80 % mask token, 10 % random, 10 % unchanged); ELECTRA's generator uses 1.0 and 0.0.
     """
     windows = window_batches(ids, block, batch, seed)
-    collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=mlm_probability, seed=seed,
-                                               mask_replace_prob=mask_replace_prob,
-                                               random_replace_prob=random_replace_prob)
+    collator = DataCollatorForLanguageModeling(
+        tokenizer,
+        mlm_probability=mlm_probability,
+        seed=seed,
+        mask_replace_prob=mask_replace_prob,
+        random_replace_prob=random_replace_prob,
+    )
     return lambda step: collator([{"input_ids": w} for w in windows(step)])
 
 
@@ -129,8 +167,9 @@ def mask_once(rows: list[dict], tokenizer, seed: int = 1, mlm_probability: float
 
     No 10 % left unchanged and no 10 % random, so the answer is never visible: a clean held-out test.
     """
-    collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=mlm_probability, mask_replace_prob=1.0,
-                                               random_replace_prob=0.0, seed=seed)
+    collator = DataCollatorForLanguageModeling(
+        tokenizer, mlm_probability=mlm_probability, mask_replace_prob=1.0, random_replace_prob=0.0, seed=seed
+    )
     return collator(rows)
 
 
@@ -148,11 +187,19 @@ def encode_pairs(tokenizer, pairs: list[tuple[str, str, int]], block: int) -> di
 
     The longer segment is cut first when a pair does not fit; shorter pairs are padded.
     """
-    inputs = tokenizer([a for a, _, _ in pairs], [b for _, b, _ in pairs], truncation="longest_first",
-                       max_length=block, padding="max_length", return_tensors="pt")
+    inputs = tokenizer(
+        [a for a, _, _ in pairs],
+        [b for _, b, _ in pairs],
+        truncation="longest_first",
+        max_length=block,
+        padding="max_length",
+        return_tensors="pt",
+    )
     if "token_type_ids" not in inputs:
-        raise ValueError(f"{type(tokenizer).__name__} gives no token_type_ids for a pair: use a tokenizer with a "
-                         "[CLS] A [SEP] B [SEP] template, such as book_tokenizer('bert') or ('albert')")
+        raise ValueError(
+            f"{type(tokenizer).__name__} gives no token_type_ids for a pair: use a tokenizer with a "
+            "[CLS] A [SEP] B [SEP] template, such as book_tokenizer('bert') or ('albert')"
+        )
     return {**{k: inputs[k] for k in PAIR_FIELDS}, "sentence_label": torch.tensor([label for *_, label in pairs])}
 
 
@@ -161,8 +208,9 @@ def pair_rows(encoded: dict[str, torch.Tensor], index) -> list[dict]:
     return [{k: encoded[k][i] for k in PAIR_FIELDS} for i in index]
 
 
-def masked_pair_batches(encoded: dict[str, torch.Tensor], tokenizer, batch: int, seed: int = 0,
-                        mlm_probability: float = 0.15) -> Callable[[int], dict]:
+def masked_pair_batches(
+    encoded: dict[str, torch.Tensor], tokenizer, batch: int, seed: int = 0, mlm_probability: float = 0.15
+) -> Callable[[int], dict]:
     """A `next_batch(step)`: `batch` random rows of `encode_pairs`' output, masked afresh, with their sentence labels."""
     generator = torch.Generator().manual_seed(seed)
     collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=mlm_probability, seed=seed)
@@ -179,8 +227,10 @@ def masked_pair_batches(encoded: dict[str, torch.Tensor], tokenizer, batch: int,
 def masked_lm_scores(model, batch) -> dict[str, float]:
     """Held-out masked-LM loss (nats) and accuracy (top guess = the hidden token) on a `held_out_masked` batch."""
     logits, labels = masked_lm_logits(model, batch)
-    return {"MLM loss": torch.nn.functional.cross_entropy(logits, labels).item(),
-            "MLM accuracy": (logits.argmax(-1) == labels).float().mean().item()}
+    return {
+        "MLM loss": torch.nn.functional.cross_entropy(logits, labels).item(),
+        "MLM accuracy": (logits.argmax(-1) == labels).float().mean().item(),
+    }
 
 
 def frequency_baseline(ids: torch.Tensor, held_out: dict, vocab_size: int) -> dict[str, float]:
@@ -190,5 +240,7 @@ def frequency_baseline(ids: torch.Tensor, held_out: dict, vocab_size: int) -> di
     """
     graded = held_out["labels"][held_out["labels"] != -100]
     counts = torch.bincount(ids, minlength=vocab_size).float() + 1
-    return {"MLM loss": -(counts / counts.sum()).log()[graded].mean().item(),
-            "MLM accuracy": (graded == counts.argmax()).float().mean().item()}
+    return {
+        "MLM loss": -(counts / counts.sum()).log()[graded].mean().item(),
+        "MLM accuracy": (graded == counts.argmax()).float().mean().item(),
+    }

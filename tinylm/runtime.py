@@ -50,8 +50,10 @@ def thread_count(threads: int | None = None) -> int:
         if not raw:
             return DEFAULT_THREADS
         if not raw.isdigit() or int(raw) < 1:
-            raise ValueError(f"{THREADS_VARIABLE}={raw!r} is not a positive whole number of threads; "
-                             f"set it to e.g. 1 or 2, or unset it for the default ({DEFAULT_THREADS})")
+            raise ValueError(
+                f"{THREADS_VARIABLE}={raw!r} is not a positive whole number of threads; "
+                f"set it to e.g. 1 or 2, or unset it for the default ({DEFAULT_THREADS})"
+            )
         return int(raw)
     return threads
 

@@ -25,8 +25,15 @@ def whole_word_tokens(tokenizer, train_ids: torch.Tensor, min_complete: float = 
     vocab = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
     counts = torch.bincount(train_ids, minlength=len(vocab))
     ended = torch.bincount(train_ids[:-1][~_glues_on(tokenizer)[train_ids[1:]]], minlength=len(vocab))
-    words = [i for i, v in enumerate(vocab)
-             if v.startswith("Ġ") and v[1:].isascii() and v[1:].isalpha() and len(v) > 3 and 0 < counts[i] * min_complete <= ended[i]]
+    words = [
+        i
+        for i, v in enumerate(vocab)
+        if v.startswith("Ġ")
+        and v[1:].isascii()
+        and v[1:].isalpha()
+        and len(v) > 3
+        and 0 < counts[i] * min_complete <= ended[i]
+    ]
     return sorted(words, key=lambda i: (-int(counts[i]), i))
 
 
@@ -38,8 +45,16 @@ class ClozeItem:
     choices: list[int]
 
 
-def cloze_items(ids: torch.Tensor, tokenizer, words: list[int], n: int, half: int = 12, choices: int = 5,
-                skip_commonest: int = 20, seed: int = 0) -> list[ClozeItem]:
+def cloze_items(
+    ids: torch.Tensor,
+    tokenizer,
+    words: list[int],
+    n: int,
+    half: int = 12,
+    choices: int = 5,
+    skip_commonest: int = 20,
+    seed: int = 0,
+) -> list[ClozeItem]:
     """`n` windows of 2*half+1 tokens of `ids`, each centred on a whole word, with frequency-matched choices.
 
     `words` comes from `whole_word_tokens` (commonest first). Its first `skip_commonest` words are never
@@ -48,8 +63,11 @@ def cloze_items(ids: torch.Tensor, tokenizer, words: list[int], n: int, half: in
     rank = {w: r for r, w in enumerate(words)}
     glues_on = _glues_on(tokenizer)
     ids_list = ids.tolist()
-    positions = [p for p in range(half, len(ids_list) - half)
-                 if rank.get(ids_list[p], -1) >= skip_commonest and not glues_on[ids_list[p + 1]]]
+    positions = [
+        p
+        for p in range(half, len(ids_list) - half)
+        if rank.get(ids_list[p], -1) >= skip_commonest and not glues_on[ids_list[p + 1]]
+    ]
     if len(positions) < n:
         raise ValueError(f"only {len(positions)} cloze positions in {len(ids_list)} tokens; ask for at most that")
     rng = random.Random(seed)
@@ -61,14 +79,16 @@ def cloze_items(ids: torch.Tensor, tokenizer, words: list[int], n: int, half: in
     return items
 
 
-def replaced_word_lines(text: str, n: int, seed: int = 0, min_words: int = 5,
-                        max_words: int = 10) -> list[tuple[str, tuple[int, int]]]:
+def replaced_word_lines(
+    text: str, n: int, seed: int = 0, min_words: int = 5, max_words: int = 10
+) -> list[tuple[str, tuple[int, int]]]:
     """`n` lines of `text` with one word replaced by a word drawn from the other lines: (line, (start, end)).
 
     (start, end) are the character offsets of the new word. Speaker lines ("ROMEO:") are left out.
     """
-    lines = [line for line in text.split("\n")
-             if min_words <= len(line.split()) <= max_words and not line.endswith(":")]
+    lines = [
+        line for line in text.split("\n") if min_words <= len(line.split()) <= max_words and not line.endswith(":")
+    ]
     if len(lines) < n:
         raise ValueError(f"only {len(lines)} lines of {min_words}-{max_words} words; ask for at most that")
     rng = random.Random(seed)
@@ -116,8 +136,18 @@ def gap_standard_error(accuracy_a: float, accuracy_b: float, n: int) -> float:
     return math.sqrt(2 * p * (1 - p) / n)
 
 
-def fine_tune_replaced(lm, head_class, train_items: list, valid_batch: dict, tokenizer, seed: int,
-                       pretrained: bool = True, steps: int = 100, batch: int = 32, lr: float = 1e-3) -> float:
+def fine_tune_replaced(
+    lm,
+    head_class,
+    train_items: list,
+    valid_batch: dict,
+    tokenizer,
+    seed: int,
+    pretrained: bool = True,
+    steps: int = 100,
+    batch: int = 32,
+    lr: float = 1e-3,
+) -> float:
     """Fine-tune a copy of `lm` (or, if not `pretrained`, a fresh model of its shape) to find the replaced word.
 
     `head_class` (e.g. `BertForTokenClassification`) loads `lm`'s weights and adds a new 2-label head; it
@@ -149,10 +179,12 @@ def fine_tune_replaced(lm, head_class, train_items: list, valid_batch: dict, tok
         rows = torch.randint(0, len(train_items), (batch,), generator=generator).tolist()
         return encode_replaced(tokenizer, [train_items[i] for i in rows])
 
-    train(model, next_batch, lambda m, b: m(**b).loss,
-          TrainConfig(steps=steps, lr=lr, warmup_steps=10, eval_every=steps))
+    train(
+        model, next_batch, lambda m, b: m(**b).loss, TrainConfig(steps=steps, lr=lr, warmup_steps=10, eval_every=steps)
+    )
     model.eval()
     with torch.no_grad():
-        logits = model(input_ids=valid_batch["input_ids"].to(device),
-                       attention_mask=valid_batch["attention_mask"].to(device)).logits
+        logits = model(
+            input_ids=valid_batch["input_ids"].to(device), attention_mask=valid_batch["attention_mask"].to(device)
+        ).logits
     return replaced_word_found(logits.cpu(), valid_batch)

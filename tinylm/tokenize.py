@@ -52,11 +52,23 @@ SPECIALS = {
 }
 WITH_SEGMENTS = ["input_ids", "token_type_ids", "attention_mask"]  # BERT and ALBERT number the segments
 ROLES = {
-    "wordpiece": dict(pad_token="[PAD]", unk_token="[UNK]", cls_token="[CLS]", sep_token="[SEP]",
-                      mask_token="[MASK]", model_input_names=WITH_SEGMENTS),
+    "wordpiece": dict(
+        pad_token="[PAD]",
+        unk_token="[UNK]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+        model_input_names=WITH_SEGMENTS,
+    ),
     "bpe": dict(bos_token="<|endoftext|>", eos_token="<|endoftext|>", pad_token="<pad>", mask_token="<mask>"),
-    "unigram": dict(pad_token="<pad>", unk_token="<unk>", cls_token="[CLS]", sep_token="[SEP]",
-                    mask_token="[MASK]", model_input_names=WITH_SEGMENTS),
+    "unigram": dict(
+        pad_token="<pad>",
+        unk_token="<unk>",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+        model_input_names=WITH_SEGMENTS,
+    ),
 }
 RECIPE = 1  # bump when the recipe below changes, so that files cached by an older recipe are not used
 
@@ -98,7 +110,7 @@ def _train_wordpiece(tok: Tokenizer, vocab_size: int, chunks: list[str]) -> None
     private-use "twin" instead, so a plain BpeTrainer, which numbers characters in sorted order, learns
     the same kind of vocabulary deterministically; the twins are then turned back into `##` pieces.
     """
-    if re.search("[\U000F0000-\U0010FFFF]", "".join(chunks)):
+    if re.search("[\U000f0000-\U0010ffff]", "".join(chunks)):
         raise ValueError("the text holds private-use characters (U+F0000 and above), which WordPiece training uses")
     words = [w for c in chunks for w, _ in tok.pre_tokenizer.pre_tokenize_str(tok.normalizer.normalize_str(c))]
     alphabet = sorted({ch for w in words for ch in w[1:]})
@@ -142,10 +154,15 @@ def _trainer(kind: str, vocab_size: int):
     """The library's trainer for byte-level BPE (all 256 bytes in the alphabet) or for Unigram."""
     specials = SPECIALS[kind]
     if kind == "bpe":
-        return trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=specials, show_progress=False,
-                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
-    return trainers.UnigramTrainer(vocab_size=vocab_size, special_tokens=specials, unk_token="<unk>",
-                                   show_progress=False)
+        return trainers.BpeTrainer(
+            vocab_size=vocab_size,
+            special_tokens=specials,
+            show_progress=False,
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        )
+    return trainers.UnigramTrainer(
+        vocab_size=vocab_size, special_tokens=specials, unk_token="<unk>", show_progress=False
+    )
 
 
 def _add_post_processor(tok: Tokenizer, kind: str) -> None:
@@ -178,8 +195,10 @@ def _train_json(kind: str, vocab_size: int, text: str) -> str:
     if kind == "unigram":
         _canonical_unigram(tok)
     if tok.get_vocab_size() > vocab_size:  # WordPiece keeps every character and its "##" form
-        raise ValueError(f"vocab_size={vocab_size} is too small for a {kind} tokenizer of this text: "
-                         f"its special tokens and alphabet alone take {tok.get_vocab_size()} entries")
+        raise ValueError(
+            f"vocab_size={vocab_size} is too small for a {kind} tokenizer of this text: "
+            f"its special tokens and alphabet alone take {tok.get_vocab_size()} entries"
+        )
     _add_post_processor(tok, kind)
     return tok.to_str()
 
@@ -191,8 +210,9 @@ def _wrap(kind: str, tokenizer_json: str) -> PreTrainedTokenizerFast:
     return PreTrainedTokenizerFast(tokenizer_object=Tokenizer.from_str(tokenizer_json), **ROLES[kind])
 
 
-def train_tokenizer(kind: str, vocab_size: int | None = None, text: str | None = None,
-                    cache: bool = True) -> PreTrainedTokenizerFast:
+def train_tokenizer(
+    kind: str, vocab_size: int | None = None, text: str | None = None, cache: bool = True
+) -> PreTrainedTokenizerFast:
     """Train (or load from the cache) a `kind` tokenizer on `text` (default: Tiny Shakespeare's train split).
 
     `vocab_size` defaults to the book's setting `VOCAB_SIZE[kind]`; `cache=False` trains afresh and stores nothing.
@@ -208,8 +228,10 @@ def train_tokenizer(kind: str, vocab_size: int | None = None, text: str | None =
         raise ValueError("cannot train a tokenizer on an empty text")
     minimum = _min_vocab_size(kind, text)
     if vocab_size < minimum:
-        raise ValueError(f"vocab_size={vocab_size} is too small for a {kind} tokenizer of this text: "
-                         f"its {len(SPECIALS[kind])} special tokens and its alphabet need at least {minimum}")
+        raise ValueError(
+            f"vocab_size={vocab_size} is too small for a {kind} tokenizer of this text: "
+            f"its {len(SPECIALS[kind])} special tokens and its alphabet need at least {minimum}"
+        )
     if not cache:
         return _wrap(kind, _train_json(kind, vocab_size, text))
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()

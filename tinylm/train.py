@@ -6,9 +6,9 @@ import json
 import math
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
@@ -47,8 +47,9 @@ class Receipt:
     seconds: float
 
     def __str__(self) -> str:
-        return (f"{self.parameters / 1e6:.3f}M parameters, {self.tokens / 1e6:.2f}M tokens, "
-                f"{self.flops:.2e} FLOPs (6·N·D)")
+        return (
+            f"{self.parameters / 1e6:.3f}M parameters, {self.tokens / 1e6:.2f}M tokens, {self.flops:.2e} FLOPs (6·N·D)"
+        )
 
 
 @dataclass
@@ -118,8 +119,9 @@ def train(
     `count_tokens(batch)` the tokens it holds (default: the size of its first tensor).
     """
     device = next(model.parameters()).device
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, betas=config.betas,
-                                  weight_decay=config.weight_decay)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=config.lr, betas=config.betas, weight_decay=config.weight_decay
+    )
     scheduler = make_scheduler(optimizer, config)
     history = History()
     tokens = 0
@@ -155,8 +157,7 @@ def train(
     if progress is not None:
         progress.close()
     n = count_parameters(model)
-    history.receipt = Receipt(parameters=n, tokens=tokens, flops=6.0 * n * tokens,
-                              seconds=time.perf_counter() - start)
+    history.receipt = Receipt(parameters=n, tokens=tokens, flops=6.0 * n * tokens, seconds=time.perf_counter() - start)
     log_receipt(history.receipt)
     return history
 

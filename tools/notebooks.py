@@ -103,8 +103,13 @@ def run_in_child(path: Path, write: bool) -> dict:
         verdict = f"over the {NOTEBOOK_BUDGET_S} s budget"
     else:
         verdict = "ok"
-    return {"notebook": path.name, "seconds": round(seconds, 1), "peak_mib": round(peak_mib), "status": verdict,
-            "runs": runs}
+    return {
+        "notebook": path.name,
+        "seconds": round(seconds, 1),
+        "peak_mib": round(peak_mib),
+        "status": verdict,
+        "runs": runs,
+    }
 
 
 COMPUTE_JSON = ROOT / "chapters" / "compute.json"  # one row per chapter, kept by `execute`
@@ -140,12 +145,19 @@ def compute_row(path: Path, result: dict) -> dict:
 
     runs = result["runs"]
     return {
-        "notebook": path.name, "title": chapter_title(path), "training_runs": len(runs),
+        "notebook": path.name,
+        "title": chapter_title(path),
+        "training_runs": len(runs),
         "largest_model_parameters": max((r["parameters"] for r in runs), default=0),
-        "tokens": sum(r["tokens"] for r in runs), "flops": sum(r["flops"] for r in runs),
-        "training_seconds": round(sum(r["seconds"] for r in runs), 1), "wall_seconds": result["seconds"],
-        "peak_mib": result["peak_mib"], "machine": machine(), "threads": WRITE_THREADS,
-        "torch": torch.__version__, "transformers": transformers.__version__,
+        "tokens": sum(r["tokens"] for r in runs),
+        "flops": sum(r["flops"] for r in runs),
+        "training_seconds": round(sum(r["seconds"] for r in runs), 1),
+        "wall_seconds": result["seconds"],
+        "peak_mib": result["peak_mib"],
+        "machine": machine(),
+        "threads": WRITE_THREADS,
+        "torch": torch.__version__,
+        "transformers": transformers.__version__,
         "date": datetime.date.today().isoformat(),
     }
 
@@ -173,7 +185,8 @@ def compute_page(data: dict) -> str:
     order = [p.name for p in toc_notebooks()]
     rows = [data[name] for name in order if name in data]
     lines = [
-        "# Compute receipts", "",
+        "# Compute receipts",
+        "",
         "What every chapter cost when its committed outputs were made: one top-to-bottom run in a fresh kernel",
         "by `python tools/notebooks.py execute`, which writes this page (do not edit it by hand). *Training runs*",
         "counts the calls of `tinylm.train.train` (pre-training, fine-tuning, ablations); *parameters* is the",
@@ -181,7 +194,8 @@ def compute_page(data: dict) -> str:
         "summed); *training FLOPs* are estimated as $6ND$ per run and summed (chapter 8 also counts them",
         "exactly with `FlopCounterMode`); *wall* is the whole notebook, set-up, evaluation and plots included;",
         "*peak memory* is the kernel's resident set. The budget is 120 s per notebook and 20 minutes for the",
-        "book, on 2 CPU cores.", "",
+        "book, on 2 CPU cores.",
+        "",
         "| chapter | training runs | parameters | tokens | training FLOPs | training s | wall s | peak memory |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -190,20 +204,28 @@ def compute_page(data: dict) -> str:
         lines.append(
             f"| [{r['title']}]({stem}.ipynb) | {r['training_runs']} | {_si(r['largest_model_parameters'])} | "
             f"{_si(r['tokens'])} | {_si(r['flops'])} | {r['training_seconds']:.0f} | {r['wall_seconds']:.0f} | "
-            f"{r['peak_mib'] / 1024:.1f} GiB |")
+            f"{r['peak_mib'] / 1024:.1f} GiB |"
+        )
     total = sum(r["wall_seconds"] for r in rows)
-    lines.append(f"| **the whole book** | {sum(r['training_runs'] for r in rows)} | | "
-                 f"{_si(sum(r['tokens'] for r in rows))} | {_si(sum(r['flops'] for r in rows))} | "
-                 f"{sum(r['training_seconds'] for r in rows):.0f} | {total:.0f} | |")
+    lines.append(
+        f"| **the whole book** | {sum(r['training_runs'] for r in rows)} | | "
+        f"{_si(sum(r['tokens'] for r in rows))} | {_si(sum(r['flops'] for r in rows))} | "
+        f"{sum(r['training_seconds'] for r in rows):.0f} | {total:.0f} | |"
+    )
     machines = sorted({(r["machine"], r["threads"], r["torch"], r["transformers"]) for r in rows})
     lines += ["", "Made on:", ""]
     for cpu, threads, torch_version, transformers_version in machines:
-        names = [Path(r["notebook"]).stem for r in rows if (r["machine"], r["threads"], r["torch"],
-                                                           r["transformers"]) == (cpu, threads, torch_version,
-                                                                                  transformers_version)]
+        names = [
+            Path(r["notebook"]).stem
+            for r in rows
+            if (r["machine"], r["threads"], r["torch"], r["transformers"])
+            == (cpu, threads, torch_version, transformers_version)
+        ]
         dates = sorted(r["date"] for r in rows if Path(r["notebook"]).stem in names)
-        lines.append(f"- {cpu}, {threads} threads, torch {torch_version}, transformers {transformers_version} "
-                     f"({dates[0]} to {dates[-1]}): {len(names)} of {len(rows)} chapters")
+        lines.append(
+            f"- {cpu}, {threads} threads, torch {torch_version}, transformers {transformers_version} "
+            f"({dates[0]} to {dates[-1]}): {len(names)} of {len(rows)} chapters"
+        )
     return "\n".join(lines) + "\n"
 
 
