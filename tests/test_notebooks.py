@@ -1,4 +1,4 @@
-"""Hygiene of the committed chapter notebooks (BOOK.md, "Notebooks"): clean outputs from one fresh
+"""Hygiene of the committed chapter notebooks (CONTRIBUTING.md, "The notebook rules"): clean outputs from one fresh
 top-to-bottom run, the Colab set-up cell first, `tinylm.setup` second, exercises and citations."""
 
 import re

@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK_BUDGET_S = 120  # per notebook, on 2 CPU cores (BOOK.md)
+NOTEBOOK_BUDGET_S = 120  # per notebook, on 2 CPU cores (CONTRIBUTING.md, "Budgets")
 BOOK_BUDGET_S = 20 * 60  # the whole book
 CELL_TIMEOUT_S = 900  # generous: a cell that runs this long is a bug, not a slow machine
 WRITE_THREADS = 2  # the committed outputs are written with 2 threads; the tests check them with 1
@@ -201,10 +201,12 @@ def compute_page(data: dict) -> str:
     ]
     for r in rows:
         stem = Path(r["notebook"]).stem
+        trained = r["training_runs"] > 0
+        cost = [_si(r[k]) if trained else "–" for k in ("largest_model_parameters", "tokens", "flops")]
+        seconds = f"{r['training_seconds']:.0f}" if trained else "–"
         lines.append(
-            f"| [{r['title']}]({stem}.ipynb) | {r['training_runs']} | {_si(r['largest_model_parameters'])} | "
-            f"{_si(r['tokens'])} | {_si(r['flops'])} | {r['training_seconds']:.0f} | {r['wall_seconds']:.0f} | "
-            f"{r['peak_mib'] / 1024:.1f} GiB |"
+            f"| [{r['title']}]({stem}.ipynb) | {r['training_runs']} | {' | '.join(cost)} | {seconds} | "
+            f"{r['wall_seconds']:.0f} | {r['peak_mib'] / 1024:.1f} GiB |"
         )
     total = sum(r["wall_seconds"] for r in rows)
     lines.append(
@@ -221,10 +223,11 @@ def compute_page(data: dict) -> str:
             if (r["machine"], r["threads"], r["torch"], r["transformers"])
             == (cpu, threads, torch_version, transformers_version)
         ]
-        dates = sorted(r["date"] for r in rows if Path(r["notebook"]).stem in names)
+        dates = sorted({r["date"] for r in rows if Path(r["notebook"]).stem in names})
+        when = dates[0] if len(dates) == 1 else f"{dates[0]} to {dates[-1]}"
         lines.append(
             f"- {cpu}, {threads} threads, torch {torch_version}, transformers {transformers_version} "
-            f"({dates[0]} to {dates[-1]}): {len(names)} of {len(rows)} chapters"
+            f"({when}): {len(names)} of {len(rows)} chapters"
         )
     return "\n".join(lines) + "\n"
 
