@@ -126,7 +126,7 @@ def test_masked_lm_loss_equals_the_library_loss(ids, tokenizer, kind):
 
 
 def test_masked_lm_loss_refuses_a_model_without_a_masked_lm_head(tokenizer):
-    with pytest.raises(TypeError, match="not a BERT, RoBERTa, ALBERT or ELECTRA"):
+    with pytest.raises(TypeError, match="not a BERT, RoBERTa, ALBERT, ELECTRA or ModernBERT"):
         recipes.masked_lm_loss(GPT2LMHeadModel(recipes.gpt_config(tokenizer, 16)), {"labels": torch.zeros(1)})
 
 

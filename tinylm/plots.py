@@ -114,29 +114,85 @@ def plot_attention_heads(weights, x_labels, y_labels, title=None, row_names=None
     return fig
 
 
-def plot_candidates(steps, probs, true_id, label, color, ylabel, title, rivals=5):
+RIVAL_STYLES = [
+    ("#333333", "--"),
+    ("#666666", ":"),
+    ("#888888", "-."),
+    ("#444444", (0, (5, 1, 1, 1))),
+    ("#999999", "--"),
+]
+"""How the rival candidates of a prediction are drawn: greys and dashes, never a model's colour."""
+
+
+def _step_axis(ax) -> None:
+    """Training steps on a log scale that still shows step 0 (linear between 0 and 1)."""
+    ax.set_xscale("symlog", linthresh=1)
+    ax.set_xlim(left=0)
+    ax.set_xlabel("training step (log scale; 0 = untrained)")
+
+
+def plot_candidates(steps, probs, true_id, label, color, ylabel, title, rivals=5, ax=None):
     """How one prediction's probabilities changed during training: `probs` is (evaluations, vocabulary).
 
-    Draws the true token (thick, in `color`) and the `rivals` other tokens that were ever in the top 3,
-    strongest first; `label(token_id)` names a token.
+    Draws the `rivals` strongest other tokens that were ever in the top 3 (greys, dashed) and the true token
+    (thick, in the model's `color`); `label(token_id)` names a token. Steps may start at 0 (the untrained model).
     """
     probs = np.asarray(probs, dtype=float)
     top = set(np.argsort(-probs, axis=1)[:, :3].flatten().tolist()) - {true_id}
-    shown = sorted(top, key=lambda t: -probs[:, t].max())[:rivals] + [true_id]
-    others = iter(c for c in plt.rcParams["axes.prop_cycle"].by_key()["color"] * 2 if c != color)
-    fig, ax = plt.subplots(figsize=(8, 3.6))
-    for t in shown:
-        is_true = t == true_id
-        ax.plot(
-            steps,
-            probs[:, t],
-            marker="o",
-            ms=3,
-            lw=2.4 if is_true else 1.2,
-            color=color if is_true else next(others),
-            label=label(t) + ("  (true)" if is_true else ""),
-        )
-    ax.set(xlabel="training step", ylabel=ylabel, title=title)
-    ax.legend(title="candidate", loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    shown = sorted(top, key=lambda t: -probs[:, t].max())[:rivals]
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(8, 3.6))
+    for t, (grey, dash) in zip(shown, RIVAL_STYLES):
+        ax.plot(steps, probs[:, t], marker="o", ms=2.5, lw=1.2, color=grey, ls=dash, label=label(t))
+    ax.plot(steps, probs[:, true_id], marker="o", ms=3, lw=2.4, color=color, label=label(true_id) + "  (true)")
+    ax.set(ylabel=ylabel, title=title)
+    if steps[0] == 0:
+        _step_axis(ax)
+    else:
+        ax.set_xlabel("training step")
+    ax.legend(title="candidate", loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    ax.figure.tight_layout()
+    return ax.figure
+
+
+def plot_learning_phases(steps, logp_true, logp_frequency, vocab_size, color, label, ax=None):
+    """The mean log-probability a model gives the true tokens during training, against two lines.
+
+    The dotted line is a uniform guess (log 1/V); the dashed one knows only how often each word occurs
+    (`logp_frequency`, the mean log-frequency of the same true tokens). Above it, the model uses the context.
+    """
+    ax = ax or plt.subplots(figsize=(6.4, 3.4))[1]
+    ax.plot(steps, logp_true, marker="o", ms=3, lw=2, color=color, label=label)
+    ax.axhline(logp_frequency, ls="--", lw=1, color=PALETTE["valid"], label="word frequencies alone")
+    ax.axhline(-np.log(vocab_size), ls=":", lw=1.2, color=PALETTE["valid"], label=f"uniform over {vocab_size:,} tokens")
+    _step_axis(ax)
+    ax.set_ylabel("mean log-probability of the true token")
+    ax.legend(fontsize=8, loc="lower right")
+    return ax
+
+
+def plot_one_prediction(steps, probs, true_id, frequency, label, color, title, rivals=4):
+    """One prediction during training, in three panels: the candidates' probabilities, the true token's
+    log-probability against the uniform and frequency lines, and its rank among all tokens (1 = top).
+
+    `probs` is (evaluations, vocabulary); `frequency` is the true token's share of the training text.
+    """
+    probs = np.asarray(probs, dtype=float)
+    fig, (ax_c, ax_p, ax_r) = plt.subplots(1, 3, figsize=(11, 3.5), width_ratios=(1.5, 1, 1))
+    plot_candidates(steps, probs, true_id, label, color, "probability", "The candidates", rivals, ax=ax_c)
+    ax_c.legend(title="candidate", fontsize=7, loc="upper left")
+    ax_p.plot(steps, np.log(probs[:, true_id]), marker="o", ms=3, lw=2, color=color, label=label(true_id))
+    ax_p.axhline(np.log(frequency), ls="--", lw=1, color=PALETTE["valid"], label="its frequency")
+    ax_p.axhline(-np.log(probs.shape[1]), ls=":", lw=1.2, color=PALETTE["valid"], label="uniform")
+    ax_p.set(ylabel="log-probability", title="The true token")
+    ax_p.legend(fontsize=7, loc="lower right")
+    rank = (probs > probs[:, [true_id]]).sum(1) + 1
+    ax_r.plot(steps, rank, marker="o", ms=3, lw=2, color=color)
+    ax_r.set_yscale("log")
+    ax_r.set_ylim(probs.shape[1], 0.8)
+    ax_r.set(ylabel="rank among all tokens", title="Its rank (1 = top guess)")
+    for ax in (ax_p, ax_r):
+        _step_axis(ax)
+    fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig

@@ -29,12 +29,27 @@ class TrainConfig:
     betas: tuple[float, float] = (0.9, 0.98)
     grad_clip: float | None = 1.0
     eval_every: int = 100
+    eval_at: tuple[int, ...] | None = None  # evaluate at exactly these steps (0: before training) instead
 
     def __post_init__(self):
         if self.steps < 1 or self.eval_every < 1:
             raise ValueError(f"steps and eval_every must be >= 1, got {self.steps} and {self.eval_every}")
         if self.schedule not in ("cosine", "constant"):
             raise ValueError(f"schedule must be 'cosine' or 'constant', got {self.schedule!r}")
+        if self.eval_at is not None and not all(0 <= s <= self.steps for s in self.eval_at):
+            raise ValueError(f"eval_at steps must lie in 0..steps={self.steps}, got {self.eval_at}")
+
+    def evaluates_at(self, step: int) -> bool:
+        """Whether `train` evaluates after `step` (step 0: before the first update); always after the last."""
+        if self.eval_at is not None:
+            return step in self.eval_at or step == self.steps
+        return step > 0 and (step % self.eval_every == 0 or step == self.steps)
+
+
+def log_spaced_steps(last: int, count: int = 12) -> tuple[int, ...]:
+    """Step 0 and about `count` steps spaced evenly in log scale from 1 to `last` (for snapshots of learning)."""
+    ratios = [last ** (i / (count - 1)) for i in range(count)]
+    return tuple(sorted({0, *(round(r) for r in ratios)}))
 
 
 @dataclass
@@ -115,7 +130,7 @@ def train(
     """Train `model` for `config.steps` steps and return its History.
 
     `next_batch(step)` gives a batch, `loss_fn(model, batch)` its loss, `evaluate(model)` a dict of
-    metrics (run under no_grad in eval mode every `eval_every` steps and at the end), and
+    metrics (run under no_grad in eval mode every `eval_every` steps, or at `eval_at`, and at the end), and
     `count_tokens(batch)` the tokens it holds (default: the size of its first tensor).
     """
     device = next(model.parameters()).device
@@ -131,6 +146,15 @@ def train(
 
         progress = tqdm(total=config.steps, desc="training", leave=False)
     start = time.perf_counter()
+
+    def evaluate_now(step: int) -> None:
+        began = time.perf_counter()
+        _evaluate_into(history, model, evaluate, step)
+        history.evaluation_seconds += time.perf_counter() - began
+        history.eval_seconds.append(time.perf_counter() - start)
+
+    if evaluate and config.evaluates_at(0):
+        evaluate_now(0)
     model.train()
     for step in range(1, config.steps + 1):
         batch = move_to(next_batch(step), device)
@@ -146,11 +170,8 @@ def train(
         scheduler.step()
         history.steps.append(step)
         history.train_loss.append(loss.item())
-        if evaluate and (step % config.eval_every == 0 or step == config.steps):
-            began = time.perf_counter()
-            _evaluate_into(history, model, evaluate, step)
-            history.evaluation_seconds += time.perf_counter() - began
-            history.eval_seconds.append(time.perf_counter() - start)
+        if evaluate and config.evaluates_at(step):
+            evaluate_now(step)
         if progress is not None:
             progress.update(1)
             progress.set_postfix(loss=f"{loss.item():.3f}")

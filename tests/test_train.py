@@ -1,0 +1,66 @@
+"""The book's training loop: when it evaluates, and the receipts it leaves for the compute-receipts page."""
+
+import json
+
+import pytest
+import torch
+
+from tinylm.train import TrainConfig, log_spaced_steps, train
+
+
+def tiny_run(config: TrainConfig):
+    """A linear model learning y = 2x; `evaluate` records its weight each time it is called."""
+    torch.manual_seed(0)
+    model = torch.nn.Linear(1, 1, bias=False)
+    seen = []
+
+    def evaluate(m):
+        seen.append(m.weight.item())
+        return {"weight": m.weight.item()}
+
+    x = torch.linspace(-1, 1, 16)[:, None]
+    history = train(model, lambda step: x, lambda m, b: ((m(b) - 2 * b) ** 2).mean(), config, evaluate)
+    return model, history, seen
+
+
+def test_eval_at_evaluates_before_training_and_at_the_given_steps():
+    torch.manual_seed(0)
+    start = torch.nn.Linear(1, 1, bias=False).weight.item()
+    _, history, seen = tiny_run(TrainConfig(steps=10, lr=0.1, warmup_steps=0, eval_at=(0, 1, 4)))
+    assert history.eval_steps == [0, 1, 4, 10], "the given steps, and always the last"
+    assert seen[0] == start, "step 0 is the untrained model"
+    assert len(history.eval_seconds) == 4 and history.eval_seconds[0] <= history.eval_seconds[-1]
+
+
+def test_eval_every_is_the_default():
+    _, history, _ = tiny_run(TrainConfig(steps=10, lr=0.1, warmup_steps=0, eval_every=4))
+    assert history.eval_steps == [4, 8, 10]
+
+
+def test_eval_at_must_lie_within_the_run():
+    with pytest.raises(ValueError, match="eval_at"):
+        TrainConfig(steps=10, eval_at=(0, 11))
+
+
+def test_log_spaced_steps_start_at_zero_and_end_at_the_last():
+    steps = log_spaced_steps(400)
+    assert steps[0] == 0 and steps[1] == 1 and steps[-1] == 400 and list(steps) == sorted(set(steps))
+    gaps = [b / a for a, b in zip(steps[1:], steps[2:])]
+    assert max(gaps) < 2.5, "roughly even in log scale"
+
+
+def test_every_run_leaves_its_receipt_when_asked(monkeypatch, tmp_path):
+    log = tmp_path / "receipts.jsonl"
+    monkeypatch.setenv("TINYLM_RECEIPTS", str(log))
+    tiny_run(TrainConfig(steps=3, lr=0.1, warmup_steps=0))
+    tiny_run(TrainConfig(steps=5, lr=0.1, warmup_steps=0))
+    receipts = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [r["tokens"] for r in receipts] == [3 * 16, 5 * 16] and receipts[0]["parameters"] == 1
+    assert receipts[1]["flops"] == 6 * 1 * 5 * 16
+
+
+def test_no_receipt_file_unless_asked(monkeypatch, tmp_path):
+    monkeypatch.delenv("TINYLM_RECEIPTS", raising=False)
+    monkeypatch.chdir(tmp_path)
+    tiny_run(TrainConfig(steps=2, lr=0.1, warmup_steps=0))
+    assert not list(tmp_path.iterdir())
