@@ -13,12 +13,14 @@ from transformers import (
     ElectraConfig,
     ElectraForMaskedLM,
     GPT2LMHeadModel,
+    ModernBertForMaskedLM,
+    ModernBertForTokenClassification,
     RobertaForMaskedLM,
 )
 
 from tinylm import recipes, tasks
 from tinylm.tokenize import train_tokenizer
-from tinylm.train import TrainConfig, count_parameters, train
+from tinylm.train import TrainConfig, count_parameters, flops_per_step, train
 
 
 @pytest.fixture(scope="module")
@@ -300,3 +302,59 @@ def test_fine_tuning_trains_a_copy_and_is_repeatable(tokenizer):
 def test_the_gap_standard_error_is_that_of_two_binomials():
     assert tasks.gap_standard_error(0.2, 0.3, 400) == pytest.approx((2 * 0.25 * 0.75 / 400) ** 0.5)
     assert tasks.gap_standard_error(0.0, 0.0, 10) == 0.0
+
+
+def test_the_books_encoder_is_modernbert_with_local_layers_and_a_global_last(tokenizer):
+    config = recipes.encoder_config(tokenizer, 16)
+    assert config.layer_types == ["sliding_attention"] * 3 + ["full_attention"]
+    assert (config.hidden_size, config.num_hidden_layers, config.num_attention_heads) == (128, 4, 4)
+    model = ModernBertForMaskedLM(config)
+    x = torch.randint(3, len(tokenizer), (1, 16))
+    torch.testing.assert_close(
+        recipes.masked_lm_loss(model, {"input_ids": x, "labels": x}), model(input_ids=x, labels=x).loss
+    )
+    assert recipes.encoder_train_config(100).schedule == "constant"
+
+
+def test_causal_masks_make_the_encoder_a_decoder(tokenizer):
+    config = recipes.encoder_config(tokenizer, 16)
+    torch.manual_seed(0)
+    model = ModernBertForMaskedLM(config).eval()
+    masks = recipes.causal_masks(config, 12)
+    x = torch.randint(3, len(tokenizer), (2, 12))
+    changed = x.clone()
+    changed[:, 7] = 5
+    with torch.no_grad():
+        moved = model(input_ids=x, attention_mask=masks).logits - model(input_ids=changed, attention_mask=masks).logits
+    moved = moved.abs().amax(-1) > 1e-5
+    assert not moved[:, :7].any() and moved[:, 7].all(), "a token changes its own and later outputs only"
+    local = masks["sliding_attention"][0, 0]
+    assert local[9].nonzero().flatten().tolist() == [5, 6, 7, 8, 9], "local layers: the 4 before and itself"
+
+
+def test_flops_are_counted_for_one_step_and_the_gradients_cleared(tokenizer):
+    torch.manual_seed(0)
+    model = BertForMaskedLM(recipes.bert_config(tokenizer, 16))
+    x = torch.randint(3, len(tokenizer), (2, 16))
+    one = flops_per_step(model, lambda m, b: m(input_ids=b, labels=b).loss, x)
+    two = flops_per_step(model, lambda m, b: m(input_ids=b, labels=b).loss, torch.cat([x, x]))
+    assert one > 6 * count_parameters(model.bert.encoder) * x.numel() * 0.9, "forward and backward of every layer"
+    assert abs(two / one - 2) < 0.05 and all(p.grad is None for p in model.parameters())
+
+
+def test_fine_tuning_can_use_the_decoders_masks(tokenizer):
+    items = tasks.replaced_word_lines(TEXT, n=8, seed=0)
+    valid = tasks.encode_replaced(tokenizer, items[:4])
+    config = recipes.encoder_config(tokenizer, 16)
+    torch.manual_seed(0)
+    lm = ModernBertForMaskedLM(config)
+    calls = []
+
+    def masks(n):
+        calls.append(n)
+        return recipes.causal_masks(config, n)
+
+    found = tasks.fine_tune_replaced(
+        lm, ModernBertForTokenClassification, items, valid, tokenizer, seed=0, steps=2, batch=4, masks=masks
+    )
+    assert 0.0 <= found <= 1.0 and len(calls) == 3, "two training steps and the test use the decoder's masks"

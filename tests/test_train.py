@@ -64,3 +64,21 @@ def test_no_receipt_file_unless_asked(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     tiny_run(TrainConfig(steps=2, lr=0.1, warmup_steps=0))
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "linear", "constant"])
+def test_schedules_warm_up_then_decay_or_hold(schedule):
+    from tinylm.train import make_scheduler
+
+    config = TrainConfig(steps=10, lr=1.0, warmup_steps=2, schedule=schedule)
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=config.lr)
+    scheduler, rates = make_scheduler(optimizer, config), []
+    for _ in range(10):
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    assert rates[:3] == [0.0, 0.5, 1.0], "linear warm-up over 2 steps"
+    if schedule == "linear":
+        assert abs(rates[6] - 0.5) < 1e-9, "halfway through the decay, half the rate"
+    expected_end = {"constant": 1.0}.get(schedule)
+    assert (rates[-1] == expected_end) if expected_end else rates[-1] < 0.2

@@ -124,7 +124,7 @@ RIVAL_STYLES = [
 """How the rival candidates of a prediction are drawn: greys and dashes, never a model's colour."""
 
 
-def _step_axis(ax) -> None:
+def step_axis(ax) -> None:
     """Training steps on a log scale that still shows step 0 (linear between 0 and 1)."""
     ax.set_xscale("symlog", linthresh=1)
     ax.set_xlim(left=0)
@@ -147,7 +147,7 @@ def plot_candidates(steps, probs, true_id, label, color, ylabel, title, rivals=5
     ax.plot(steps, probs[:, true_id], marker="o", ms=3, lw=2.4, color=color, label=label(true_id) + "  (true)")
     ax.set(ylabel=ylabel, title=title)
     if steps[0] == 0:
-        _step_axis(ax)
+        step_axis(ax)
     else:
         ax.set_xlabel("training step")
     ax.legend(title="candidate", loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
@@ -165,9 +165,9 @@ def plot_learning_phases(steps, logp_true, logp_frequency, vocab_size, color, la
     ax.plot(steps, logp_true, marker="o", ms=3, lw=2, color=color, label=label)
     ax.axhline(logp_frequency, ls="--", lw=1, color=PALETTE["valid"], label="word frequencies alone")
     ax.axhline(-np.log(vocab_size), ls=":", lw=1.2, color=PALETTE["valid"], label=f"uniform over {vocab_size:,} tokens")
-    _step_axis(ax)
+    step_axis(ax)
     ax.set_ylabel("mean log-probability of the true token")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left")
     return ax
 
 
@@ -185,14 +185,14 @@ def plot_one_prediction(steps, probs, true_id, frequency, label, color, title, r
     ax_p.axhline(np.log(frequency), ls="--", lw=1, color=PALETTE["valid"], label="its frequency")
     ax_p.axhline(-np.log(probs.shape[1]), ls=":", lw=1.2, color=PALETTE["valid"], label="uniform")
     ax_p.set(ylabel="log-probability", title="The true token")
-    ax_p.legend(fontsize=7, loc="lower right")
+    ax_p.legend(fontsize=7, loc="upper left")
     rank = (probs > probs[:, [true_id]]).sum(1) + 1
     ax_r.plot(steps, rank, marker="o", ms=3, lw=2, color=color)
     ax_r.set_yscale("log")
     ax_r.set_ylim(probs.shape[1], 0.8)
     ax_r.set(ylabel="rank among all tokens", title="Its rank (1 = top guess)")
     for ax in (ax_p, ax_r):
-        _step_axis(ax)
+        step_axis(ax)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig

@@ -147,11 +147,14 @@ def fine_tune_replaced(
     steps: int = 100,
     batch: int = 32,
     lr: float = 1e-3,
+    masks=None,
 ) -> float:
     """Fine-tune a copy of `lm` (or, if not `pretrained`, a fresh model of its shape) to find the replaced word.
 
     `head_class` (e.g. `BertForTokenClassification`) loads `lm`'s weights and adds a new 2-label head; it
     trains on random `train_items` (`replaced_word_lines`) and returns `replaced_word_found` on `valid_batch`.
+    `masks(length)`, if given, is the attention mask to use instead of the padding mask (chapter 5's decoder
+    made from the book's encoder, `recipes.causal_masks`; its padding comes last, so no token sees it).
     """
     from transformers.utils import logging as hf_logging
 
@@ -179,12 +182,14 @@ def fine_tune_replaced(
         rows = torch.randint(0, len(train_items), (batch,), generator=generator).tolist()
         return encode_replaced(tokenizer, [train_items[i] for i in rows])
 
-    train(
-        model, next_batch, lambda m, b: m(**b).loss, TrainConfig(steps=steps, lr=lr, warmup_steps=10, eval_every=steps)
-    )
+    def attention(batch):
+        return masks(batch["input_ids"].size(1)) if masks else batch["attention_mask"].to(device)
+
+    def loss_fn(model, batch):
+        return model(**{**batch, "attention_mask": attention(batch)}).loss
+
+    train(model, next_batch, loss_fn, TrainConfig(steps=steps, lr=lr, warmup_steps=10, eval_every=steps))
     model.eval()
     with torch.no_grad():
-        logits = model(
-            input_ids=valid_batch["input_ids"].to(device), attention_mask=valid_batch["attention_mask"].to(device)
-        ).logits
+        logits = model(input_ids=valid_batch["input_ids"].to(device), attention_mask=attention(valid_batch)).logits
     return replaced_word_found(logits.cpu(), valid_batch)

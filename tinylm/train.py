@@ -19,12 +19,12 @@ RECEIPTS_VARIABLE = "TINYLM_RECEIPTS"  # a file: every run appends its receipt (
 
 @dataclass
 class TrainConfig:
-    """Hyper-parameters of one run: AdamW with warm-up then cosine (or constant) learning rate."""
+    """Hyper-parameters of one run: AdamW with warm-up, then a cosine, linear or constant learning rate."""
 
     steps: int
     lr: float = 1e-3
     warmup_steps: int = 100
-    schedule: str = "cosine"  # "cosine" or "constant" after warm-up
+    schedule: str = "cosine"  # after warm-up: "cosine" or "linear" decay to zero, or "constant"
     weight_decay: float = 0.01
     betas: tuple[float, float] = (0.9, 0.98)
     grad_clip: float | None = 1.0
@@ -34,8 +34,8 @@ class TrainConfig:
     def __post_init__(self):
         if self.steps < 1 or self.eval_every < 1:
             raise ValueError(f"steps and eval_every must be >= 1, got {self.steps} and {self.eval_every}")
-        if self.schedule not in ("cosine", "constant"):
-            raise ValueError(f"schedule must be 'cosine' or 'constant', got {self.schedule!r}")
+        if self.schedule not in ("cosine", "linear", "constant"):
+            raise ValueError(f"schedule must be 'cosine', 'linear' or 'constant', got {self.schedule!r}")
         if self.eval_at is not None and not all(0 <= s <= self.steps for s in self.eval_at):
             raise ValueError(f"eval_at steps must lie in 0..steps={self.steps}, got {self.eval_at}")
 
@@ -110,12 +110,30 @@ def _first_tensor_numel(batch: Any) -> int:
     return _first_tensor_numel(next(iter(values)))
 
 
+def flops_per_step(model: torch.nn.Module, loss_fn: Callable, batch: Any) -> int:
+    """The floating-point operations of one training step (forward and backward) on `batch`, counted by
+    `torch.utils.flop_counter.FlopCounterMode` (matrix products; chapter 5 counts each model's bill with it)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    batch = move_to(batch, next(model.parameters()).device)
+    with FlopCounterMode(display=False) as counter:
+        loss_fn(model, batch).backward()
+    model.zero_grad(set_to_none=True)
+    return counter.get_total_flops()
+
+
 def make_scheduler(optimizer: torch.optim.Optimizer, config: TrainConfig):
-    """Linear warm-up, then cosine decay to zero or a constant rate (schedulers from `transformers`)."""
-    from transformers import get_constant_schedule_with_warmup, get_cosine_schedule_with_warmup
+    """Linear warm-up, then cosine or linear decay to zero, or a constant rate (schedulers from `transformers`)."""
+    from transformers import (
+        get_constant_schedule_with_warmup,
+        get_cosine_schedule_with_warmup,
+        get_linear_schedule_with_warmup,
+    )
 
     if config.schedule == "cosine":
         return get_cosine_schedule_with_warmup(optimizer, config.warmup_steps, config.steps)
+    if config.schedule == "linear":  # BERT's schedule
+        return get_linear_schedule_with_warmup(optimizer, config.warmup_steps, config.steps)
     return get_constant_schedule_with_warmup(optimizer, config.warmup_steps)
 
 
