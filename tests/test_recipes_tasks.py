@@ -358,3 +358,10 @@ def test_fine_tuning_can_use_the_decoders_masks(tokenizer):
         lm, ModernBertForTokenClassification, items, valid, tokenizer, seed=0, steps=2, batch=4, masks=masks
     )
     assert 0.0 <= found <= 1.0 and len(calls) == 3, "two training steps and the test use the decoder's masks"
+
+
+def test_the_books_encoder_predicts_thirty_percent_of_positions(ids, tokenizer):
+    batch = recipes.encoder_batches(ids, tokenizer, seed=0)(1)
+    assert batch["input_ids"].shape == (recipes.SHORT_BATCH, recipes.SHORT_BLOCK)
+    share = (batch["labels"] != -100).float().mean().item()
+    assert abs(share - recipes.ENCODER_MASKING) < 0.03

@@ -82,3 +82,19 @@ def test_schedules_warm_up_then_decay_or_hold(schedule):
         assert abs(rates[6] - 0.5) < 1e-9, "halfway through the decay, half the rate"
     expected_end = {"constant": 1.0}.get(schedule)
     assert (rates[-1] == expected_end) if expected_end else rates[-1] < 0.2
+
+
+def test_glue_stores_numpy_and_torch_scalars_as_plain_numbers(monkeypatch):
+    """`{glue:text}` formats a plain float with the prose's spec; `np.float64(...)` text would break the build."""
+    import numpy as np
+    import myst_nb
+
+    import tinylm
+
+    stored = {}
+    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display=False: stored.update({name: value}))
+    tinylm.glue("a", np.float64(2.5))
+    tinylm.glue("b", torch.tensor(3.0))
+    tinylm.glue("c", "beats")
+    assert stored == {"a": 2.5, "b": 3.0, "c": "beats"}
+    assert type(stored["a"]) is float and type(stored["b"]) is float

@@ -98,8 +98,11 @@ def _quiet_libraries(progress_bars: bool) -> None:
 def glue(name: str, value, display: bool = False) -> None:
     """Record `value` under `name` for the book's prose ({glue:text}`name`) via myst_nb.
 
-    Outside the book's build environment (Colab has no myst_nb) it only shows the value if asked.
+    Outside the book's build environment (Colab has no myst_nb) it only shows the value if asked. A NumPy or
+    PyTorch scalar is stored as a plain Python number, so that the prose's format specs apply to it.
     """
+    if getattr(value, "shape", None) == () and hasattr(value, "item"):
+        value = value.item()
     try:
         from myst_nb import glue as myst_glue
     except ImportError:
