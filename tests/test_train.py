@@ -86,8 +86,8 @@ def test_schedules_warm_up_then_decay_or_hold(schedule):
 
 def test_glue_stores_numpy_and_torch_scalars_as_plain_numbers(monkeypatch):
     """`{glue:text}` formats a plain float with the prose's spec; `np.float64(...)` text would break the build."""
-    import numpy as np
     import myst_nb
+    import numpy as np
 
     import tinylm
 
