@@ -205,7 +205,7 @@ def compute_page(data: dict) -> str:
         cost = [_si(r[k]) if trained else "–" for k in ("largest_model_parameters", "tokens", "flops")]
         seconds = f"{r['training_seconds']:.0f}" if trained else "–"
         lines.append(
-            f"| [{r['title']}]({stem}.ipynb) | {r['training_runs']} | {' | '.join(cost)} | {seconds} | "
+            f"| [{r['title'].split(':')[0]}]({stem}.ipynb) | {r['training_runs']} | {' | '.join(cost)} | {seconds} | "
             f"{r['wall_seconds']:.0f} | {r['peak_mib'] / 1024:.1f} GiB |"
         )
     total = sum(r["wall_seconds"] for r in rows)
