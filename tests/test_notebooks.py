@@ -114,3 +114,26 @@ def test_has_exercises_and_citations(path):
         "no exercises: add a `## Exercises` section with `{exercise}` directives"
     )
     assert "{cite" in markdown, "no references: cite the papers with {cite}`key`"
+
+
+def comment_lines(markdown: str) -> list[str]:
+    """Lines outside code fences that MyST reads as comments (they start with %) and drops from the page."""
+    found, fenced = [], False
+    for line in markdown.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        elif not fenced and line.lstrip().startswith("%"):
+            found.append(line)
+    return found
+
+
+def test_comment_lines_are_found_outside_fences_only():
+    text = "We get {glue:text}`x:.0f`\n% of the lines.\n```\n%pip install x\n```"
+    assert comment_lines(text) == ["% of the lines."]
+
+
+@notebooks
+def test_no_prose_is_lost_to_a_myst_comment(path):
+    """A glued number that ends a line, followed by "% of ..." on the next, silently loses the rest of the line."""
+    lost = [line for cell in read(path).cells if cell.cell_type == "markdown" for line in comment_lines(cell.source)]
+    assert not lost, f"these lines start with % and are dropped from the page as MyST comments: {lost[:3]}"
