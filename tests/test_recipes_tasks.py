@@ -316,6 +316,29 @@ def test_the_books_encoder_is_modernbert_with_local_layers_and_a_global_last(tok
     assert recipes.encoder_train_config(100).schedule == "constant"
 
 
+def test_sharing_keeps_one_set_of_layer_weights_and_each_layers_attention_kind(tokenizer):
+    config = recipes.encoder_config(tokenizer, 16)
+    torch.manual_seed(0)
+    unshared = ModernBertForMaskedLM(config)
+    shared = recipes.share_layers(ModernBertForMaskedLM(config))
+    first, layers = shared.model.layers[0], shared.model.layers
+    assert all(layer.attn.Wqkv is first.attn.Wqkv and layer.mlp is first.mlp for layer in layers)
+    per_layer = count_parameters(unshared.model.layers[1])  # attention, MLP and two norms
+    norm = count_parameters(unshared.model.layers[1].attn_norm)
+    assert count_parameters(shared) == count_parameters(unshared) - 3 * per_layer + norm
+    assert [layer.attention_type for layer in layers] == config.layer_types
+    x = torch.randint(3, len(tokenizer), (2, 16))
+    recipes.masked_lm_loss(shared, {"input_ids": x, "labels": x}).backward()
+    assert first.attn.Wqkv.weight.grad is not None  # one weight, gradients from all four uses
+
+
+def test_a_wider_encoder_keeps_heads_of_32(tokenizer):
+    config = recipes.encoder_config(tokenizer, 16, hidden=192)
+    assert (config.hidden_size, config.num_attention_heads, config.intermediate_size) == (192, 6, 384)
+    with pytest.raises(ValueError, match="multiple of 32"):
+        recipes.encoder_config(tokenizer, 16, hidden=100)
+
+
 def test_causal_masks_make_the_encoder_a_decoder(tokenizer):
     config = recipes.encoder_config(tokenizer, 16)
     torch.manual_seed(0)

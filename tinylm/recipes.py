@@ -4,7 +4,7 @@
   with their chapters' recipes `gpt_train_config` and `bert_train_config`.
 - `encoder_config`, `encoder_batches` and `encoder_train_config`: **the book's encoder** (chapter 4), ModernBERT's
   block with local attention, 30 % of positions predicted, the recipe that leaves the masked-LM plateau;
-  `causal_masks` turns it into a decoder (chapter 5).
+  `causal_masks` turns it into a decoder (chapter 5), `share_layers` into an ALBERT (chapter 7).
 - 16-token windows (`window_batches`, `masked_window_batches`), a masked-LM loss computed at the masked positions
   only, and a fixed held-out test with its scores and its frequency line (chapter 6 on); sentence pairs
   (`encode_pairs`, `masked_pair_batches`, chapter 7).
@@ -97,25 +97,42 @@ ENCODER_MASKING = 0.30  # share of positions to predict (ModernBERT's; BERT's 15
 ENCODER_LAYER_TYPES = ["sliding_attention"] * 3 + ["full_attention"]  # the last layer sees the whole window
 
 
-def encoder_config(tokenizer, block: int, window: int = ENCODER_WINDOW, layer_types=None) -> ModernBertConfig:
+def encoder_config(
+    tokenizer, block: int, window: int = ENCODER_WINDOW, layer_types=None, hidden: int = HIDDEN
+) -> ModernBertConfig:
     """The book's tiny encoder (defined in chapter 4): `ModernBertConfig` of BERT's size here (4 layers, width
     128, 4 heads), with pre-LN, rotary positions, a gated MLP of width 256, no biases, and local attention
-    (`window` tokens around each position) in all but the last layer. No dropout."""
+    (`window` tokens around each position) in all but the last layer. No dropout. Another `hidden` width keeps
+    heads of 32 and the MLP twice as wide; `layer_types` sets the number of layers."""
+    if hidden % 32:
+        raise ValueError(f"hidden must be a multiple of 32 (the width of one attention head), got {hidden}")
+    layer_types = list(layer_types or ENCODER_LAYER_TYPES)
     return ModernBertConfig(
         vocab_size=len(tokenizer),
-        hidden_size=HIDDEN,
-        num_hidden_layers=LAYERS,
-        num_attention_heads=HEADS,
-        intermediate_size=2 * HIDDEN,
+        hidden_size=hidden,
+        num_hidden_layers=len(layer_types),
+        num_attention_heads=hidden // 32,
+        intermediate_size=2 * hidden,
         max_position_embeddings=block,
         local_attention=window,
-        layer_types=list(layer_types or ENCODER_LAYER_TYPES),
+        layer_types=layer_types,
         pad_token_id=tokenizer.pad_token_id,
         bos_token_id=tokenizer.cls_token_id or tokenizer.bos_token_id,
         eos_token_id=tokenizer.sep_token_id or tokenizer.eos_token_id,
         cls_token_id=tokenizer.cls_token_id or tokenizer.bos_token_id,
         sep_token_id=tokenizer.sep_token_id or tokenizer.eos_token_id,
     )
+
+
+def share_layers(model):
+    """ALBERT's cross-layer sharing on the book's encoder (chapter 7): every layer uses the first layer's attention
+    and MLP weights, and one set of norms; each keeps its own kind of attention (local or global). In place."""
+    layers = model.model.layers
+    for layer in layers[1:]:
+        layer.attn.Wqkv, layer.attn.Wo = layers[0].attn.Wqkv, layers[0].attn.Wo
+        layer.mlp_norm, layer.mlp = layers[0].mlp_norm, layers[0].mlp
+        layer.attn_norm = layers[1].attn_norm  # the first layer has none: the embeddings end with a norm
+    return model
 
 
 def encoder_train_config(steps: int, eval_every: int = 100, eval_at=None) -> TrainConfig:
