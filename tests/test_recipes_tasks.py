@@ -18,7 +18,7 @@ from transformers import (
     RobertaForMaskedLM,
 )
 
-from tinylm import recipes, tasks
+from tinylm import electra, recipes, tasks
 from tinylm.tokenize import train_tokenizer
 from tinylm.train import TrainConfig, count_parameters, flops_per_step, train
 
@@ -388,3 +388,44 @@ def test_the_books_encoder_predicts_thirty_percent_of_positions(ids, tokenizer):
     assert batch["input_ids"].shape == (recipes.SHORT_BATCH, recipes.SHORT_BLOCK)
     share = (batch["labels"] != -100).float().mean().item()
     assert abs(share - recipes.ENCODER_MASKING) < 0.03
+
+
+# ---- electra ------------------------------------------------------------------------------------
+
+
+def test_electra_shares_the_token_table_and_the_discriminator_does_not_train_the_generator(ids, tokenizer):
+    torch.manual_seed(0)
+    model = electra.Electra(tokenizer, 16)
+    shared = model.discriminator.model.embeddings.tok_embeddings
+    assert model.generator.model.embeddings.tok_embeddings is shared
+    assert model.generator.decoder.weight is shared.weight
+    batch = electra.electra_batches(ids, tokenizer, 16, 8, seed=0, masking=0.3)(0)
+    assert (batch["input_ids"][batch["labels"] != -100] == tokenizer.mask_token_id).all()
+    generator_loss, discriminator_loss, share = electra.electra_losses(model, batch)
+    discriminator_loss.backward()
+    assert model.generator.model.layers[0].attn.Wqkv.weight.grad is None, "sampling cuts the gradient"
+    assert shared.weight.grad is not None and 0 < share <= 1
+
+
+def test_electra_15_grades_the_masked_positions_only(ids, tokenizer):
+    torch.manual_seed(0)
+    model = electra.Electra(tokenizer, 16)
+    batch = electra.electra_batches(ids, tokenizer, 16, 8, seed=0, masking=0.3)(0)
+    torch.manual_seed(1)
+    *_, share_all = electra.electra_losses(model, batch)
+    torch.manual_seed(1)
+    *_, share_masked = electra.electra_losses(model, batch, every_token=False)
+    masked = (batch["labels"] != -100).float().mean().item()
+    assert share_masked == pytest.approx(share_all / masked, rel=1e-5), "same samples, fewer graded positions"
+
+
+def test_auc_is_half_for_chance_one_for_perfect_and_frequency_blind(ids, tokenizer):
+    clean, corrupted, replaced = electra.replacement_test(ids, ids, len(tokenizer), 16)
+    assert electra.auc(replaced.float(), replaced) == 1.0
+    assert electra.auc(torch.zeros(replaced.shape), replaced) == 0.5
+    assert 0 < replaced.float().mean() < 0.2 and (clean[~replaced] == corrupted[~replaced]).all()
+    logits = torch.randn(2, 16, len(tokenizer))
+    torch.testing.assert_close(
+        electra.surprise(logits, clean[:2]),
+        torch.nn.functional.cross_entropy(logits.transpose(1, 2), clean[:2], reduction="none"),
+    )

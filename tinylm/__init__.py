@@ -3,7 +3,8 @@
 Only code that two or more chapters use lives here; each chapter first writes a mechanism inline.
 Modules: `data` (corpora, checksums, splits), `tokenize` (the book's three tokenizers), `runtime`
 (setup, glue), `train` (the training loop), `plots` (the book's style and shared plots), `recipes` (the matched
-tiny GPT and BERT), `tasks` (the held-out cloze and replaced-word tasks).
+tiny GPT and BERT, the book's encoder), `tasks` (the held-out cloze and replaced-word tasks), `electra` (chapter
+8's generator and discriminator).
 """
 
 import warnings
@@ -12,8 +13,8 @@ import warnings
 # committed outputs must have no stderr, and its progress bars are off unless a person watches.
 warnings.filterwarnings("ignore", message="IProgress not found")
 
-from . import data, plots, recipes, tasks, tokenize, train  # noqa: E402
+from . import data, electra, plots, recipes, tasks, tokenize, train  # noqa: E402
 from .runtime import Runtime, glue, setup  # noqa: E402
 
-__all__ = ["Runtime", "data", "glue", "plots", "recipes", "setup", "tasks", "tokenize", "train"]
+__all__ = ["Runtime", "data", "electra", "glue", "plots", "recipes", "setup", "tasks", "tokenize", "train"]
 __version__ = "0.1.0"
