@@ -98,3 +98,11 @@ def test_glue_stores_numpy_and_torch_scalars_as_plain_numbers(monkeypatch):
     tinylm.glue("c", "beats")
     assert stored == {"a": 2.5, "b": 3.0, "c": "beats"}
     assert type(stored["a"]) is float and type(stored["b"]) is float
+
+
+def test_spread_text_names_a_range_or_one_value():
+    import tinylm
+
+    assert tinylm.spread_text([0.1, 0.3]) == "0.10 to 0.30"
+    assert tinylm.spread_text([0.3014, 0.2986], ".2f") == "0.30 in every run"
+    assert tinylm.spread_text([23.61, 25.0], ".1f") == "23.6 to 25.0"

@@ -14,7 +14,19 @@ import warnings
 warnings.filterwarnings("ignore", message="IProgress not found")
 
 from . import data, electra, plots, recipes, tasks, tokenize, train  # noqa: E402
-from .runtime import Runtime, glue, setup  # noqa: E402
+from .runtime import Runtime, glue, setup, spread_text  # noqa: E402
 
-__all__ = ["Runtime", "data", "electra", "glue", "plots", "recipes", "setup", "tasks", "tokenize", "train"]
+__all__ = [
+    "Runtime",
+    "data",
+    "electra",
+    "glue",
+    "plots",
+    "recipes",
+    "setup",
+    "spread_text",
+    "tasks",
+    "tokenize",
+    "train",
+]
 __version__ = "0.1.0"

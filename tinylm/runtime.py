@@ -112,3 +112,9 @@ def glue(name: str, value, display: bool = False) -> None:
             show(value)
         return
     myst_glue(name, value, display=display)
+
+
+def spread_text(values, fmt: str = ".2f") -> str:
+    """The range of `values` for the prose: "0.03 to 0.10", or "0.03 in every run" when they print alike."""
+    low, high = format(min(values), fmt), format(max(values), fmt)
+    return f"{low} in every run" if low == high else f"{low} to {high}"
