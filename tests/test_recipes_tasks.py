@@ -429,3 +429,10 @@ def test_auc_is_half_for_chance_one_for_perfect_and_frequency_blind(ids, tokeniz
         electra.surprise(logits, clean[:2]),
         torch.nn.functional.cross_entropy(logits.transpose(1, 2), clean[:2], reduction="none"),
     )
+
+
+def test_the_base_rate_is_the_entropy_of_the_share_and_zero_when_all_are_replaced():
+    assert electra.binary_entropy(0.5).item() == pytest.approx(0.6931, abs=1e-4)
+    assert electra.binary_entropy(1.0).item() == 0.0
+    log = [(5.0, 0.5, 0.5)] * 40
+    assert electra.base_rate_gap(log) == pytest.approx(0.6931 - 0.5, abs=1e-4)

@@ -99,3 +99,25 @@ def auc(score: torch.Tensor, replaced: torch.Tensor) -> float:
 def surprise(logits: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
     """-log p(observed token) under a masked LM that sees it: BERT's "replaced" score."""
     return -logits.log_softmax(-1).gather(-1, ids[..., None].to(logits.device))[..., 0]
+
+
+def binary_entropy(share) -> torch.Tensor:
+    """Entropy (nats) of a yes/no label that is "yes" a `share` of the time: a discriminator's base rate."""
+    share = torch.as_tensor(share, dtype=torch.float32)
+    return -(torch.xlogy(share, share) + torch.xlogy(1 - share, 1 - share))
+
+
+def base_rate_gap(log: list, last: int = 30) -> float:
+    """Mean over the `last` steps of an `electra_loss` log: the base rate minus the discriminator's loss."""
+    _, loss, share = map(torch.tensor, zip(*log[-last:]))
+    return (binary_entropy(share) - loss).mean().item()
+
+
+@torch.no_grad()
+def detection_scores(model: Electra, held_out: dict, corrupted: torch.Tensor, replaced: torch.Tensor) -> dict:
+    """The generator's held-out masked-LM scores and the discriminator's AUC on a `replacement_test`."""
+    from .recipes import masked_lm_scores
+
+    device = next(model.parameters()).device
+    logits = model.discriminator(input_ids=corrupted.to(device)).logits
+    return {**masked_lm_scores(model.generator, held_out), "AUC": auc(replaced_score(logits), replaced)}

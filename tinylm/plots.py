@@ -10,6 +10,7 @@ from __future__ import annotations
 import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
+import torch
 
 PALETTE = {
     "encoder": "#0072B2",  # BERT
@@ -196,3 +197,8 @@ def plot_one_prediction(steps, probs, true_id, frequency, label, color, title, r
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def moving_average(x, width: int = 15) -> torch.Tensor:
+    """The `width`-step moving average of a 1-D series (len(x) - width + 1 values, each at its window's middle)."""
+    return torch.nn.functional.avg_pool1d(torch.as_tensor(x, dtype=torch.float32)[None, None], width, 1)[0, 0]
