@@ -15,14 +15,15 @@ Running the script twice gives byte-identical files: fixed sizes, no randomness,
 paths (no dependence on the reader's fonts), a fixed hash salt for the SVG ids, and no date.
 
 To add the figures of a new chapter NN: write figures/chNN_name.py with one `draw_xxx(path)` per
-figure (from `figures.style import ...`) and `FIGURES = {"xxx.svg": draw_xxx}`; import it below
-and add it to `CHAPTERS`; run `python figures/draw.py xxx.svg` and commit the module and the SVG.
+figure (from `figures.style import ...`) and `FIGURES = {"xxx.svg": draw_xxx}`;
+and add its name to `CHAPTER_MODULES`; run `python figures/draw.py xxx.svg` and commit the module and the SVG.
 A helper that a second chapter needs moves from its chapter's module into figures/style.py.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import tempfile
 from pathlib import Path
@@ -34,18 +35,13 @@ if str(ROOT) not in sys.path:  # run as a script, `python figures/draw.py`: make
 
 import matplotlib as mpl
 
-from figures import (
-    ch01_transformer,
-    ch02_tokenization,
-    ch04_bert,
-    ch05_gpt_vs_bert,
-    ch06_roberta,
-    ch07_albert,
-    ch08_electra,
-)
 from tinylm.plots import use_book_style
 
-CHAPTERS = [ch01_transformer, ch02_tokenization, ch04_bert, ch05_gpt_vs_bert, ch06_roberta, ch07_albert, ch08_electra]
+# The chapters with figures, in the book's order (each a module figures.<name> with a dict FIGURES).
+CHAPTER_MODULES = (
+    "ch01_transformer ch02_tokenization ch04_bert ch05_gpt_vs_bert ch06_roberta ch07_albert ch08_electra ch09_xlnet"
+).split()
+CHAPTERS = [importlib.import_module(f"figures.{name}") for name in CHAPTER_MODULES]
 
 
 def collect(chapters):

@@ -436,3 +436,29 @@ def test_the_base_rate_is_the_entropy_of_the_share_and_zero_when_all_are_replace
     assert electra.binary_entropy(1.0).item() == 0.0
     log = [(5.0, 0.5, 0.5)] * 40
     assert electra.base_rate_gap(log) == pytest.approx(0.6931 - 0.5, abs=1e-4)
+
+
+def test_two_token_words_are_centred_pairs_of_a_word_start_and_its_continuation(tokenizer, ids):
+    windows, counts = tasks.two_token_words(tokenizer, ids, ids, min_count=2, half=3)
+    assert windows.shape[1] == 8 and len(windows) > 0
+    pieces = [tokenizer.convert_ids_to_tokens(w.tolist()) for w in windows]
+    assert all(p[3].startswith("Ġ") and p[4][0].isascii() and p[4][0].isalpha() for p in pieces)
+    assert all(counts[(w[3].item(), w[4].item())] >= 2 for w in windows)
+    with pytest.raises(ValueError, match="lower min_count"):
+        tasks.two_token_words(tokenizer, ids, ids, min_count=10**6)
+
+
+def test_next_token_loss_and_the_cloze_scores_read_the_right_positions(tokenizer, ids):
+    torch.manual_seed(0)
+    model = ModernBertForMaskedLM(recipes.encoder_config(tokenizer, 16)).eval()
+    windows = ids[:32].view(2, 16)
+    masks = recipes.causal_masks(model.config, 16)
+    with torch.no_grad():
+        logits = model(input_ids=windows, attention_mask=masks).logits[:, :-1]
+        expected = torch.nn.functional.cross_entropy(logits.flatten(0, 1), windows[:, 1:].flatten())
+        torch.testing.assert_close(recipes.next_token_loss(model, windows), expected)
+        choices = torch.tensor([[5, 6], [7, 8]])
+        left = tasks.cloze_left(model, windows[:, :15], choices, 7, recipes.causal_masks(model.config, 7))
+        masked = tasks.cloze_masked(model, windows[:, :15], choices, 7, tokenizer.mask_token_id)
+    assert left.shape == masked.shape == (2, 2)
+    assert tasks.cloze_accuracy(torch.tensor([[2.0, 1.0], [0.0, 1.0]])) == 0.5

@@ -4,7 +4,7 @@ Only code that two or more chapters use lives here; each chapter first writes a 
 Modules: `data` (corpora, checksums, splits), `tokenize` (the book's three tokenizers), `runtime`
 (setup, glue), `train` (the training loop), `plots` (the book's style and shared plots), `recipes` (the matched
 tiny GPT and BERT, the book's encoder), `tasks` (the held-out cloze and replaced-word tasks), `electra` (chapter
-8's generator and discriminator).
+8's generator and discriminator), `xlnet` (chapter 9's permutation language model).
 """
 
 import warnings
@@ -13,7 +13,7 @@ import warnings
 # committed outputs must have no stderr, and its progress bars are off unless a person watches.
 warnings.filterwarnings("ignore", message="IProgress not found")
 
-from . import data, electra, plots, recipes, tasks, tokenize, train  # noqa: E402
+from . import data, electra, plots, recipes, tasks, tokenize, train, xlnet  # noqa: E402
 from .runtime import Runtime, glue, setup, spread_text  # noqa: E402
 
 __all__ = [
@@ -28,5 +28,6 @@ __all__ = [
     "tasks",
     "tokenize",
     "train",
+    "xlnet",
 ]
 __version__ = "0.1.0"

@@ -157,6 +157,13 @@ def causal_masks(config: ModernBertConfig, length: int, device=None) -> dict[str
     return {"full_attention": causal[None, None], "sliding_attention": local[None, None]}
 
 
+def next_token_loss(model, ids: torch.Tensor) -> torch.Tensor:
+    """The book's encoder as a GPT (chapter 5): next-token cross-entropy under `causal_masks`."""
+    masks = causal_masks(model.config, ids.size(1), ids.device)
+    logits = model(input_ids=ids, attention_mask=masks).logits[:, :-1]
+    return torch.nn.functional.cross_entropy(logits.flatten(0, 1), ids[:, 1:].flatten())
+
+
 def gpt_train_config(steps: int, eval_every: int = 100) -> TrainConfig:
     """Chapter 3's recipe for the tiny GPT (peak learning rate 3e-3)."""
     return TrainConfig(

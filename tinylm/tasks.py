@@ -193,3 +193,47 @@ def fine_tune_replaced(
     with torch.no_grad():
         logits = model(input_ids=valid_batch["input_ids"].to(device), attention_mask=attention(valid_batch)).logits
     return replaced_word_found(logits.cpu(), valid_batch)
+
+
+@torch.no_grad()
+def cloze_masked(model, windows: torch.Tensor, choices: torch.Tensor, half: int, mask_id: int) -> torch.Tensor:
+    """A masked LM's scores for each item's choices: the middle token of each window shown as `mask_id`."""
+    masked = windows.clone()
+    masked[:, half] = mask_id
+    return model(input_ids=masked).logits[:, half].gather(1, choices)
+
+
+@torch.no_grad()
+def cloze_left(model, windows: torch.Tensor, choices: torch.Tensor, half: int, masks=None) -> torch.Tensor:
+    """A left-to-right model's scores for the choices after the `half` tokens before the gap (`masks`: the
+    attention masks that make the model causal, if it needs them)."""
+    logits = model(input_ids=windows[:, :half], attention_mask=masks).logits[:, -1]
+    return logits.gather(1, choices)
+
+
+def cloze_accuracy(scores: torch.Tensor) -> float:
+    """The share of items whose true word (choice 0) gets the highest score."""
+    return (scores.argmax(1) == 0).float().mean().item()
+
+
+def two_token_words(tokenizer, train_ids: torch.Tensor, ids: torch.Tensor, min_count: int = 10, half: int = 7):
+    """Windows of `ids` (2*half+2 tokens) whose tokens half and half+1 are the two pieces of one word: a
+    space-led first piece and a continuation, a word cut in exactly two that occurs `min_count`+ times in
+    `train_ids`. Returns (windows, train_counts), the counts of each (first, second) piece pair in training."""
+    glues_on = _glues_on(tokenizer).tolist()
+    vocab = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+
+    def pairs(stream: list[int], start: int = 0):
+        for p in range(start, len(stream) - half - 2):
+            a, b, after = stream[p], stream[p + 1], stream[p + 2]
+            if vocab[a].startswith("Ġ") and glues_on[b] and not glues_on[after]:
+                yield p, (a, b)
+
+    counts: dict[tuple[int, int], int] = {}
+    for _, pair in pairs(train_ids.tolist()):
+        counts[pair] = counts.get(pair, 0) + 1
+    stream = ids.tolist()
+    chosen = [p for p, pair in pairs(stream, half) if counts.get(pair, 0) >= min_count]
+    if not chosen:
+        raise ValueError(f"no word of two pieces occurs {min_count}+ times in training; lower min_count")
+    return torch.stack([ids[p - half : p + half + 2] for p in chosen]), counts
