@@ -7,7 +7,7 @@
                                       # or if figures/ holds an SVG this script does not draw
 
 Each figure is one small function `draw_xxx(path)` in the module of the chapter that shows it
-(figures/ch01_transformer.py, ..., figures/ch08_electra.py), listed in that module's `FIGURES`;
+(figures/ch01_transformer.py, ..., figures/ch12_multimodal.py), listed in that module's `FIGURES`;
 this script collects them. The shared primitives and colours are in figures/style.py, whose
 docstring gives the conventions: inch units, 7.3 in wide figures, the palette of tinylm.plots.
 
@@ -39,7 +39,7 @@ from tinylm.plots import use_book_style
 
 # The chapters with figures, in the book's order (each a module figures.<name> with a dict FIGURES).
 CHAPTER_MODULES = (
-    "ch01_transformer ch02_tokenization ch04_bert ch05_gpt_vs_bert ch06_roberta ch07_albert ch08_electra ch09_xlnet ch10_transformer_xl"
+    "ch01_transformer ch02_tokenization ch04_bert ch05_gpt_vs_bert ch06_roberta ch07_albert ch08_electra ch09_xlnet ch10_transformer_xl ch11_xlm ch12_multimodal"
 ).split()
 CHAPTERS = [importlib.import_module(f"figures.{name}") for name in CHAPTER_MODULES]
 

@@ -13,7 +13,7 @@ import warnings
 # committed outputs must have no stderr, and its progress bars are off unless a person watches.
 warnings.filterwarnings("ignore", message="IProgress not found")
 
-from . import data, electra, plots, recipes, tasks, tokenize, train, xlnet  # noqa: E402
+from . import data, electra, plots, recipes, shapes, tasks, tokenize, train, xlnet  # noqa: E402
 from .runtime import Runtime, glue, setup, spread_text  # noqa: E402
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "glue",
     "plots",
     "recipes",
+    "shapes",
     "setup",
     "spread_text",
     "tasks",
