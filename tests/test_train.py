@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from tinylm.train import TrainConfig, log_spaced_steps, train
+from tinylm.train import TrainConfig, adamw, log_spaced_steps, train
 
 
 def tiny_run(config: TrainConfig):
@@ -106,3 +106,17 @@ def test_spread_text_names_a_range_or_one_value():
     assert tinylm.spread_text([0.1, 0.3]) == "0.10 to 0.30"
     assert tinylm.spread_text([0.3014, 0.2986], ".2f") == "0.30 in every run"
     assert tinylm.spread_text([23.61, 25.0], ".1f") == "23.6 to 25.0"
+
+
+def test_the_fused_optimizer_makes_the_same_updates():
+    torch.manual_seed(0)
+    plain, fused = torch.nn.Linear(4, 2), torch.nn.Linear(4, 2)
+    fused.load_state_dict(plain.state_dict())
+    x = torch.randn(8, 4)
+    for model, config in ((plain, TrainConfig(steps=3)), (fused, TrainConfig(steps=3, fused=True))):
+        optimizer = adamw(list(model.parameters()), config)
+        for _ in range(3):
+            optimizer.zero_grad()
+            model(x).pow(2).mean().backward()
+            optimizer.step()
+    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(plain.parameters(), fused.parameters()))
