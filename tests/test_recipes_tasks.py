@@ -1,5 +1,7 @@
-"""Tests of tinylm.recipes (the matched GPT and BERT, their batches) and tinylm.tasks (cloze, replaced word)."""
+"""Tests of tinylm.recipes (the matched GPT and BERT, their batches) and tinylm.tasks' cloze (the downstream suite:
+test_suite.py)."""
 
+import math
 import time
 
 import pytest
@@ -9,12 +11,10 @@ from transformers import (
     AlbertConfig,
     AlbertForMaskedLM,
     BertForMaskedLM,
-    BertForTokenClassification,
     ElectraConfig,
     ElectraForMaskedLM,
     GPT2LMHeadModel,
     ModernBertForMaskedLM,
-    ModernBertForTokenClassification,
     RobertaForMaskedLM,
 )
 
@@ -243,60 +243,7 @@ def test_cloze_items_refuse_more_items_than_positions(tokenizer, ids):
         tasks.cloze_items(ids, tokenizer, words, n=10_000, half=3)
 
 
-# ---- replaced word -----------------------------------------------------------------------------
-
-
-def test_replaced_lines_differ_from_a_real_line_in_exactly_the_marked_word():
-    lines = [line for line in TEXT.split("\n") if 5 <= len(line.split()) <= 10 and not line.endswith(":")]
-    items = tasks.replaced_word_lines(TEXT, n=len(lines), seed=0)
-    for line, (start, end) in items:
-        new = line[start:end]
-        assert " " not in new and (start == 0 or line[start - 1] == " ") and (end == len(line) or line[end] == " ")
-        words = line.split()
-        matches = [
-            orig
-            for orig in lines
-            if len(orig.split()) == len(words) and sum(a != b for a, b in zip(orig.split(), words)) == 1
-        ]
-        assert matches, f"{line!r} is not one word away from any line"
-    with pytest.raises(ValueError, match="lines of 5-10 words"):
-        tasks.replaced_word_lines(TEXT, n=len(lines) + 1)
-
-
-def test_encoded_labels_mark_the_tokens_of_the_new_word(tokenizer):
-    items = [("the river and the hill", (4, 9)), ("a friend", (2, 8))]
-    batch = tasks.encode_replaced(tokenizer, items)
-    for row, (line, (start, end)) in enumerate(items):
-        tokens = [t for t, m in zip(batch["input_ids"][row].tolist(), batch["attention_mask"][row]) if m]
-        marked = [t for t, lab in zip(batch["input_ids"][row].tolist(), batch["labels"][row].tolist()) if lab == 1]
-        assert tokenizer.decode(marked).strip() == line[start:end]
-        assert (batch["labels"][row] == -100).sum() == len(batch["labels"][row]) - len(tokens)
-
-
-def test_found_counts_lines_whose_top_token_is_in_the_new_word():
-    batch = {"labels": torch.tensor([[0, 1, 0], [0, 0, -100]]), "attention_mask": torch.tensor([[1, 1, 1], [1, 1, 0]])}
-    logits = torch.zeros(2, 3, 2)
-    logits[0, 1, 1] = 5.0  # line 0: points at its new word
-    logits[1, 2, 1] = 9.0  # line 1: points at padding, which must be ignored, so it picks token 0 (wrong)
-    assert tasks.replaced_word_found(logits, batch) == 0.5
-
-
-def test_fine_tuning_trains_a_copy_and_is_repeatable(tokenizer):
-    items = tasks.replaced_word_lines(TEXT, n=8, seed=0)
-    valid = tasks.encode_replaced(tokenizer, items[:4])
-    torch.manual_seed(0)
-    lm = BertForMaskedLM(recipes.bert_config(tokenizer, 64))
-    before = {k: v.clone() for k, v in lm.state_dict().items()}
-    found = [
-        tasks.fine_tune_replaced(lm, BertForTokenClassification, items, valid, tokenizer, seed=s, steps=3, batch=4)
-        for s in (0, 0, 1)
-    ]
-    assert found[0] == found[1] and 0.0 <= found[0] <= 1.0
-    assert all(torch.equal(before[k], v) for k, v in lm.state_dict().items()), "the pre-trained model must not change"
-    scratch = tasks.fine_tune_replaced(
-        lm, BertForTokenClassification, items, valid, tokenizer, seed=0, pretrained=False, steps=3, batch=4
-    )
-    assert 0.0 <= scratch <= 1.0
+# ---- standard errors and the book's encoder -------------------------------------------------------
 
 
 def test_the_gap_standard_error_is_that_of_two_binomials():
@@ -363,24 +310,6 @@ def test_flops_are_counted_for_one_step_and_the_gradients_cleared(tokenizer):
     two = flops_per_step(model, lambda m, b: m(input_ids=b, labels=b).loss, torch.cat([x, x]))
     assert one > 6 * count_parameters(model.bert.encoder) * x.numel() * 0.9, "forward and backward of every layer"
     assert abs(two / one - 2) < 0.05 and all(p.grad is None for p in model.parameters())
-
-
-def test_fine_tuning_can_use_the_decoders_masks(tokenizer):
-    items = tasks.replaced_word_lines(TEXT, n=8, seed=0)
-    valid = tasks.encode_replaced(tokenizer, items[:4])
-    config = recipes.encoder_config(tokenizer, 16)
-    torch.manual_seed(0)
-    lm = ModernBertForMaskedLM(config)
-    calls = []
-
-    def masks(n):
-        calls.append(n)
-        return recipes.causal_masks(config, n)
-
-    found = tasks.fine_tune_replaced(
-        lm, ModernBertForTokenClassification, items, valid, tokenizer, seed=0, steps=2, batch=4, masks=masks
-    )
-    assert 0.0 <= found <= 1.0 and len(calls) == 3, "two training steps and the test use the decoder's masks"
 
 
 def test_the_books_encoder_predicts_thirty_percent_of_positions(ids, tokenizer):
@@ -462,3 +391,37 @@ def test_next_token_loss_and_the_cloze_scores_read_the_right_positions(tokenizer
         masked = tasks.cloze_masked(model, windows[:, :15], choices, 7, tokenizer.mask_token_id)
     assert left.shape == masked.shape == (2, 2)
     assert tasks.cloze_accuracy(torch.tensor([[2.0, 1.0], [0.0, 1.0]])) == 0.5
+
+
+def test_pretraining_the_encoder_as_bert_or_gpt_trains_the_model_it_is_given(ids, tokenizer):
+    torch.manual_seed(0)
+    start = ModernBertForMaskedLM(recipes.encoder_config(tokenizer, recipes.SHORT_BLOCK))
+    before = {k: v.clone() for k, v in start.state_dict().items()}
+    seen = []
+    model, history = recipes.pretrain_encoder(tokenizer, ids, 2, model=start, evaluate=lambda m: seen.append(1) or {})
+    assert model is start and len(history.train_loss) == 2 and seen == [1]
+    assert any(not torch.equal(before[k], v) for k, v in model.state_dict().items())
+    gpt, gpt_history = recipes.pretrain_encoder(tokenizer, ids, 2, seed=3, causal=True)
+    again, _ = recipes.pretrain_encoder(tokenizer, ids, 2, seed=3, causal=True)
+    assert all(torch.equal(a, b) for a, b in zip(gpt.state_dict().values(), again.state_dict().values()))
+    assert gpt_history.train_loss[0] == pytest.approx(math.log(len(tokenizer)), rel=0.2), "a next-token loss"
+
+
+def test_electra_pretraining_logs_every_step_and_can_grade_the_masked_positions_only(ids, tokenizer):
+    log = []
+    model, history = electra.pretrain_electra(tokenizer, ids, 2, seed=0, log=log)
+    assert isinstance(model, electra.Electra) and len(log) == 2 and len(history.train_loss) == 2
+    log15 = []
+    electra.pretrain_electra(tokenizer, ids, 1, seed=0, every_token=False, log=log15)
+    assert log15[0][2] > log[0][2], "at the masked positions most tokens are replaced"
+
+
+def test_the_generated_test_samples_at_the_masked_positions_only(ids, tokenizer):
+    torch.manual_seed(0)
+    model = electra.Electra(tokenizer, 16).eval()
+    held_out = recipes.held_out_masked(ids[: 8 * 16], tokenizer, 16, mlm_probability=0.3)
+    score, replaced, masked = electra.generated_test(model, held_out, seed=0)
+    assert score.shape == replaced.shape == masked.shape == held_out["input_ids"].shape
+    assert masked.any() and not replaced[~masked].any(), "only masked positions can be replaced"
+    again = electra.generated_test(model, held_out, seed=0)
+    assert torch.equal(again[1], replaced) and torch.allclose(again[0], score)

@@ -3,8 +3,9 @@
 Only code that two or more chapters use lives here; each chapter first writes a mechanism inline.
 Modules: `data` (corpora, checksums, splits), `tokenize` (the book's three tokenizers), `runtime`
 (setup, glue), `train` (the training loop), `plots` (the book's style and shared plots), `recipes` (the matched
-tiny GPT and BERT, the book's encoder), `tasks` (the held-out cloze and replaced-word tasks), `electra` (chapter
-8's generator and discriminator), `xlnet` (chapter 9's permutation language model).
+tiny GPT and BERT, the book's encoder and its pre-training), `tasks` (the held-out cloze, and the downstream suite
+that fine-tuning claims are measured on), `electra` (chapter 8's generator and discriminator), `xlnet` (chapter 9's
+permutation language model).
 """
 
 import warnings

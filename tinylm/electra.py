@@ -4,12 +4,13 @@ joint loss, and a held-out test of replaced-token detection that token frequenci
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 import torch
 import torch.nn.functional as F
 from transformers import ModernBertForMaskedLM, ModernBertForTokenClassification
 
-from .recipes import encoder_config, masked_window_batches
+from .recipes import SHORT_BATCH, SHORT_BLOCK, encoder_config, encoder_train_config, masked_window_batches
 
 LAMBDA = 50  # the discriminator's weight in the joint loss, as in the paper
 
@@ -121,3 +122,46 @@ def detection_scores(model: Electra, held_out: dict, corrupted: torch.Tensor, re
     device = next(model.parameters()).device
     logits = model.discriminator(input_ids=corrupted.to(device)).logits
     return {**masked_lm_scores(model.generator, held_out), "AUC": auc(replaced_score(logits), replaced)}
+
+
+def pretrain_electra(
+    tokenizer,
+    train_ids: torch.Tensor,
+    steps: int,
+    seed: int = 0,
+    masking: float = 0.30,
+    every_token: bool = True,
+    log: list | None = None,
+    evaluate=None,
+    eval_at=None,
+    device=None,
+):
+    """Chapter 8's ELECTRA (a 2-layer generator, lambda = 50) pre-trained for `steps` steps on `SHORT_BATCH` windows
+    of `SHORT_BLOCK` tokens, with the book's encoder recipe without gradient clipping (chapter 8 measures why).
+    `every_token=False` grades the discriminator at the masked positions only (ELECTRA-15 %, section 8.2); `log`
+    collects (generator loss, discriminator loss, replaced share) per step. Returns (model, History)."""
+    from .train import train
+
+    torch.manual_seed(seed)
+    model = Electra(tokenizer, SHORT_BLOCK).to(device or "cpu")
+    batches = electra_batches(train_ids, tokenizer, SHORT_BLOCK, SHORT_BATCH, seed, masking)
+    recipe = replace(encoder_train_config(steps, eval_every=steps, eval_at=eval_at), grad_clip=None)
+    return model, train(model, batches, electra_loss(log, every_token), recipe, evaluate)
+
+
+@torch.no_grad()
+def generated_test(model: Electra, held_out: dict, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The discriminator on held-out windows corrupted by its own generator, as in pre-training: every position of a
+    `recipes.held_out_masked` batch that is masked gets a sample (drawn with `seed`). Returns (score, replaced, masked)
+    per token, so that detection can be scored at the masked positions alone or at every position (section 8.2)."""
+    from .recipes import masked_lm_logits
+
+    device = next(model.parameters()).device
+    logits, answers = masked_lm_logits(model.generator, held_out)
+    masked = held_out["labels"] != -100
+    original = torch.where(masked, held_out["labels"], held_out["input_ids"]).to(device)
+    corrupted = original.clone()
+    generator = torch.Generator(device=logits.device).manual_seed(seed)
+    corrupted[masked.to(device)] = torch.multinomial(logits.softmax(-1), 1, generator=generator)[:, 0]
+    scores = replaced_score(model.discriminator(input_ids=corrupted).logits)
+    return scores.cpu(), (corrupted != original).cpu(), masked

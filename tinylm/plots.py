@@ -202,3 +202,31 @@ def plot_one_prediction(steps, probs, true_id, frequency, label, color, title, r
 def moving_average(x, width: int = 15) -> torch.Tensor:
     """The `width`-step moving average of a 1-D series (len(x) - width + 1 values, each at its window's middle)."""
     return torch.nn.functional.avg_pool1d(torch.as_tensor(x, dtype=torch.float32)[None, None], width, 1)[0, 0]
+
+
+BASELINES = {"majority": ":", "counts only": "--"}  # the suite's floors, drawn as lines (chapter 5.1 on)
+
+
+def plot_suite(results: dict, colors: dict, title: str | None = None):
+    """The downstream suite's results, one panel per task: a dot per fine-tuning seed and a bar at each model's mean,
+    with the floors of `tasks.baseline_results` ("majority", "counts only") as vertical lines. `colors` maps every
+    model that is not a floor to its colour."""
+    models = [name for name in results if name not in BASELINES]
+    task_names = list(next(iter(results.values())))
+    fig, axes = plt.subplots(1, len(task_names), figsize=(3.4 * len(task_names), 0.5 * len(models) + 1.6), sharey=True)
+    for ax, task in zip(np.atleast_1d(axes), task_names):
+        for y, name in enumerate(models[::-1]):
+            accuracies = [100 * r.accuracy for r in results[name][task]]
+            ax.scatter(accuracies, [y] * len(accuracies), color=colors[name], s=28, alpha=0.8, zorder=3)
+            ax.plot([np.mean(accuracies)] * 2, [y - 0.3, y + 0.3], color=colors[name], lw=2.5)
+        for name, style in BASELINES.items():
+            if name in results:
+                ax.axvline(100 * results[name][task][0].accuracy, ls=style, lw=1, color=PALETTE["valid"], label=name)
+        ax.set_yticks(range(len(models)), models[::-1])
+        ax.set(title=task, xlabel="test accuracy (%)")
+        ax.margins(x=0.15)
+    np.atleast_1d(axes)[0].legend(fontsize=7, loc="lower right")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -4,7 +4,8 @@
   with their chapters' recipes `gpt_train_config` and `bert_train_config`.
 - `encoder_config`, `encoder_batches` and `encoder_train_config`: **the book's encoder** (chapter 4), ModernBERT's
   block with local attention, 30 % of positions predicted, the recipe that leaves the masked-LM plateau;
-  `causal_masks` turns it into a decoder (chapter 5), `share_layers` into an ALBERT (chapter 7).
+  `causal_masks` turns it into a decoder (chapter 5), `share_layers` into an ALBERT (chapter 7); `pretrain_encoder`
+  trains it as BERT or as chapter 5's GPT for the sections that fine-tune it (5.1 on).
 - 16-token windows (`window_batches`, `masked_window_batches`), a masked-LM loss computed at the masked positions
   only, and a fixed held-out test with its scores and its frequency line (chapter 6 on); sentence pairs
   (`encode_pairs`, `masked_pair_batches`, chapter 7).
@@ -162,6 +163,36 @@ def next_token_loss(model, ids: torch.Tensor) -> torch.Tensor:
     masks = causal_masks(model.config, ids.size(1), ids.device)
     logits = model(input_ids=ids, attention_mask=masks).logits[:, :-1]
     return torch.nn.functional.cross_entropy(logits.flatten(0, 1), ids[:, 1:].flatten())
+
+
+def pretrain_encoder(
+    tokenizer,
+    train_ids: torch.Tensor,
+    steps: int,
+    seed: int = 0,
+    causal: bool = False,
+    model=None,
+    evaluate=None,
+    device=None,
+):
+    """The book's encoder pre-trained by chapter 4's recipe for `steps` steps, as BERT (the masked LM on
+    `encoder_batches`) or, with `causal=True`, as chapter 5's GPT (`next_token_loss` on the same windows).
+
+    `model` (a `ModernBertForMaskedLM`) gives the initial weights, e.g. a copy shared by a BERT and a GPT; by default a
+    new one is initialised from `seed` (on `device`). Returns (model, History); `evaluate(model)` runs after the last step.
+    """
+    from transformers import ModernBertForMaskedLM
+
+    from .train import train
+
+    if model is None:
+        torch.manual_seed(seed)
+        model = ModernBertForMaskedLM(encoder_config(tokenizer, SHORT_BLOCK)).to(device or "cpu")
+    if causal:
+        batches, loss = window_batches(train_ids, SHORT_BLOCK, SHORT_BATCH, seed), next_token_loss
+    else:
+        batches, loss = encoder_batches(train_ids, tokenizer, seed), masked_lm_loss
+    return model, train(model, batches, loss, encoder_train_config(steps, eval_every=steps), evaluate)
 
 
 def gpt_train_config(steps: int, eval_every: int = 100) -> TrainConfig:
