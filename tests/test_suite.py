@@ -143,7 +143,7 @@ def test_pooling_reads_no_padding_and_a_pair_by_its_two_parts():
 def test_a_task_model_ignores_padding(lm, tokenizer, fragments):
     task = small_task(tokenizer, "sequence", fragments)
     net = tasks.TaskModel(tasks.encoder_of(lm), "sequence").eval()
-    short = tasks._rows(task.test, slice(0, 2))  # cut to the longer of two items
+    short = tasks.rows_of(task.test, slice(0, 2))  # cut to the longer of two items
     width = short["input_ids"].size(1)
     padded = {k: torch.cat([v, torch.zeros_like(v)], 1) if v.dim() == 2 else v for k, v in short.items()}
     padded["input_ids"][:, width:] = tokenizer.pad_token_id

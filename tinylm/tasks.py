@@ -392,7 +392,7 @@ class TaskModel(torch.nn.Module):
         return self.head(self.features(batch))
 
 
-def _rows(tensors: dict[str, torch.Tensor], rows) -> dict[str, torch.Tensor]:
+def rows_of(tensors: dict[str, torch.Tensor], rows) -> dict[str, torch.Tensor]:
     """Some rows of a task's tensors, cut to the longest of them (the padding after it is never read)."""
     length = int(tensors["attention_mask"][rows].sum(1).max())
     return {k: v[rows] if v.dim() == 1 else v[rows, :length] for k, v in tensors.items()}
@@ -420,9 +420,27 @@ def evaluate(net: TaskModel, task: Task, chunk: int = 400) -> Result:
     device = next(net.parameters()).device
     correct = []
     for start in range(0, len(task.test["labels"]), chunk):
-        batch = {k: v.to(device) for k, v in _rows(task.test, slice(start, start + chunk)).items()}
+        batch = {k: v.to(device) for k, v in rows_of(task.test, slice(start, start + chunk)).items()}
         correct.append(scores(net(batch), batch, task.kind).cpu())
     return Result(task.name, torch.cat(correct))
+
+
+def fine_tuned(model, task: Task, seed: int, steps: int = FINE_TUNE_STEPS, batch: int = FINE_TUNE_BATCH,
+               lr: float = FINE_TUNE_LR, causal: bool = False) -> TaskModel:  # fmt: skip
+    """A copy of `model`'s encoder with a fresh head, fine-tuned on `task`'s labelled items (see `fine_tune`)."""
+    from .train import TrainConfig, train
+
+    torch.manual_seed(seed)
+    device = next(model.parameters()).device
+    net = TaskModel(encoder_of(model), task.kind, task.n_labels, causal).to(device)
+    generator = torch.Generator().manual_seed(seed)
+    count = len(task.train["labels"])
+    next_batch = lambda step: rows_of(task.train, torch.randint(0, count, (batch,), generator=generator))
+    recipe = TrainConfig(
+        steps=steps, lr=lr, warmup_steps=max(1, steps // 10), schedule="linear", eval_every=steps, fused=True
+    )
+    train(net, next_batch, lambda net, b: task_loss(net(b), b["labels"]), recipe)
+    return net.eval()
 
 
 def fine_tune(model, task: Task, seed: int, steps: int = FINE_TUNE_STEPS, batch: int = FINE_TUNE_BATCH,
@@ -433,19 +451,7 @@ def fine_tune(model, task: Task, seed: int, steps: int = FINE_TUNE_STEPS, batch:
     the head's first weights and the order of the items. `causal=True` reads with the decoder's masks (chapter 5's GPT).
     `model` itself is not changed.
     """
-    from .train import TrainConfig, train
-
-    torch.manual_seed(seed)
-    device = next(model.parameters()).device
-    net = TaskModel(encoder_of(model), task.kind, task.n_labels, causal).to(device)
-    generator = torch.Generator().manual_seed(seed)
-    count = len(task.train["labels"])
-    next_batch = lambda step: _rows(task.train, torch.randint(0, count, (batch,), generator=generator))
-    recipe = TrainConfig(
-        steps=steps, lr=lr, warmup_steps=max(1, steps // 10), schedule="linear", eval_every=steps, fused=True
-    )
-    train(net, next_batch, lambda net, b: task_loss(net(b), b["labels"]), recipe)
-    return evaluate(net, task)
+    return evaluate(fine_tuned(model, task, seed, steps, batch, lr, causal), task)
 
 
 @torch.no_grad()
