@@ -5,7 +5,8 @@
 - `encoder_config`, `encoder_batches` and `encoder_train_config`: **the book's encoder** (chapter 4), ModernBERT's
   block with local attention, 30 % of positions predicted, the recipe that leaves the masked-LM plateau;
   `causal_masks` turns it into a decoder (chapter 5), `share_layers` into an ALBERT (chapter 7); `pretrain_encoder`
-  trains it as BERT or as chapter 5's GPT for the sections that fine-tune it (5.1 on).
+  trains it as BERT or as chapter 5's GPT for the sections that fine-tune it (5.1 on); `trained_encoder` loads it
+  trained for longer (`tools/trained_encoder.py`), the model Part V compresses.
 - 16-token windows (`window_batches`, `masked_window_batches`), a masked-LM loss computed at the masked positions
   only, and a fixed held-out test with its scores and its frequency line (chapter 6 on); sentence pairs
   (`encode_pairs`, `masked_pair_batches`, chapter 7).
@@ -14,6 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import torch
 from transformers import (
@@ -193,6 +195,52 @@ def pretrain_encoder(
     else:
         batches, loss = encoder_batches(train_ids, tokenizer, seed), masked_lm_loss
     return model, train(model, batches, loss, encoder_train_config(steps, eval_every=steps), evaluate)
+
+
+WEIGHTS = Path(__file__).resolve().parent / "weights"
+TRAINED_ENCODER_TOKENIZER = "gpt"  # chapter 5's suite reads with this tokenizer
+TRAINED_ENCODERS = {  # name: the sha256 of WEIGHTS / f"{name}.safetensors", written by tools/trained_encoder.py
+    "encoder": "95b31d92f8fe81b5b8a49a830b9e2268f7916b412532dbf74ebdf48a92aab7fc",
+    "encoder_shared": "271cff1ad1e45596a4dd3995a60f37e9b59292321a80fe9e358fdab33987fd46",
+}
+
+
+def unique_state(model) -> dict[str, torch.Tensor]:
+    """`model`'s state dict without the entries that repeat a tensor already in it (tied or shared weights)."""
+    state, seen = {}, set()
+    for key, value in model.state_dict().items():
+        if value.data_ptr() not in seen:
+            seen.add(value.data_ptr())
+            state[key] = value.contiguous()
+    return state
+
+
+def trained_encoder(name: str = "encoder", path: Path | None = None, sha256: str | None = None):
+    """The book's encoder pre-trained for longer than a notebook can (`tools/trained_encoder.py`, receipt beside the
+    file): Part V's model to compress. "encoder_shared" is its ALBERT twin (`share_layers`). Checked by sha256 first."""
+    import safetensors.torch
+    from transformers import ModernBertForMaskedLM
+
+    from .data import DataError, sha256_of
+    from .tokenize import book_tokenizer
+
+    if name not in TRAINED_ENCODERS:
+        raise ValueError(f"unknown trained encoder {name!r}; there are {', '.join(TRAINED_ENCODERS)}")
+    path, sha256 = path or WEIGHTS / f"{name}.safetensors", sha256 or TRAINED_ENCODERS[name]
+    again = "Regenerate it with `python tools/trained_encoder.py`, or restore it with `git checkout -- tinylm/weights`."
+    if not path.exists():
+        raise DataError(f"{path} is missing. {again}")
+    actual = sha256_of(path)
+    if actual != sha256:
+        raise DataError(f"{path} is corrupt or not the committed one (sha256 {actual}, expected {sha256}). {again}")
+    model = ModernBertForMaskedLM(encoder_config(book_tokenizer(TRAINED_ENCODER_TOKENIZER), SHORT_BLOCK))
+    if name.endswith("shared"):
+        share_layers(model)
+    state = safetensors.torch.load_file(path)
+    if set(state) != set(unique_state(model)):
+        raise DataError(f"{path} does not hold the weights of {name!r}. {again}")
+    model.load_state_dict(state, strict=False)  # the tied and shared entries point at the loaded tensors
+    return model.eval()
 
 
 def gpt_train_config(steps: int, eval_every: int = 100) -> TrainConfig:
