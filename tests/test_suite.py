@@ -182,6 +182,17 @@ def test_fine_tuning_can_learn_a_task(lm, tokenizer, fragments):
     assert tasks.fine_tune(lm, task, 0, steps=40, batch=8, lr=3e-3).accuracy == 1.0
 
 
+def test_fine_tuned_returns_the_net_and_trains_a_given_one_in_place(lm, tokenizer, fragments):
+    task = small_task(tokenizer, "sequence", fragments)
+    net = tasks.fine_tuned(lm, task, 0, steps=2, batch=4)
+    assert isinstance(net, tasks.TaskModel) and not net.training
+    assert torch.equal(tasks.evaluate(net, task).correct, tasks.fine_tune(lm, task, 0, steps=2, batch=4).correct)
+    mine = tasks.TaskModel(tasks.encoder_of(lm), "sequence")
+    head = mine.head.weight.clone()
+    assert tasks.fine_tuned(lm, task, 0, steps=2, batch=4, net=mine) is mine
+    assert not torch.equal(mine.head.weight, head)
+
+
 def test_the_frozen_probe_trains_the_head_only(lm, tokenizer, fragments):
     task = small_task(tokenizer, "token", fragments)
     before = {k: v.clone() for k, v in lm.state_dict().items()}

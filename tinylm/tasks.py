@@ -426,13 +426,16 @@ def evaluate(net: TaskModel, task: Task, chunk: int = 400) -> Result:
 
 
 def fine_tuned(model, task: Task, seed: int, steps: int = FINE_TUNE_STEPS, batch: int = FINE_TUNE_BATCH,
-               lr: float = FINE_TUNE_LR, causal: bool = False) -> TaskModel:  # fmt: skip
-    """A copy of `model`'s encoder with a fresh head, fine-tuned on `task`'s labelled items (see `fine_tune`)."""
+               lr: float = FINE_TUNE_LR, causal: bool = False, net: TaskModel | None = None) -> TaskModel:  # fmt: skip
+    """A copy of `model`'s encoder with a fresh head, fine-tuned on `task`'s labelled items (see `fine_tune`). Or
+    `net`, a `TaskModel` built by the caller (a subclass that reads differently, chapter 13), trained in place."""
     from .train import TrainConfig, train
 
     torch.manual_seed(seed)
     device = next(model.parameters()).device
-    net = TaskModel(encoder_of(model), task.kind, task.n_labels, causal).to(device)
+    if net is None:
+        net = TaskModel(encoder_of(model), task.kind, task.n_labels, causal)
+    net = net.to(device)
     generator = torch.Generator().manual_seed(seed)
     count = len(task.train["labels"])
     next_batch = lambda step: rows_of(task.train, torch.randint(0, count, (batch,), generator=generator))
