@@ -193,6 +193,14 @@ def test_fine_tuned_returns_the_net_and_trains_a_given_one_in_place(lm, tokenize
     assert not torch.equal(mine.head.weight, head)
 
 
+def test_control_results_lists_the_model_and_its_floors(lm, tokenizer, fragments):
+    task = small_task(tokenizer, "sequence", fragments)
+    nets, results = tasks.control_results(lm, task, seeds=(0, 1), steps=2)
+    assert len(nets) == 2 and all(next(n.parameters()).device.type == "cpu" for n in nets)
+    assert list(results) == ["fine-tuned", "random weights", "majority", "counts only"]
+    assert [len(results[k]["t"]) for k in ("fine-tuned", "random weights")] == [2, 2]
+
+
 def test_the_frozen_probe_trains_the_head_only(lm, tokenizer, fragments):
     task = small_task(tokenizer, "token", fragments)
     before = {k: v.clone() for k, v in lm.state_dict().items()}

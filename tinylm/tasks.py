@@ -580,6 +580,19 @@ def baseline_results(suite: dict[str, Task]) -> dict[str, dict[str, list[Result]
     }
 
 
+def control_results(model, task: Task, seeds, **recipe) -> tuple[list[TaskModel], dict[str, dict[str, list[Result]]]]:
+    """Part V's positive control on one task: `model` fine-tuned with each seed (the nets, moved to the CPU), beside
+    random weights and the majority and counts-only baselines, as a dict for `results_table`."""
+    nets = [fine_tuned(model, task, seed, **recipe).cpu() for seed in seeds]
+    one = {task.name: task}
+    results = {
+        "fine-tuned": {task.name: [evaluate(net, task) for net in nets]},
+        "random weights": random_weights_suite(model.config, one, seeds, **recipe),
+        **baseline_results(one),
+    }
+    return nets, results
+
+
 def results_table(results: dict[str, dict[str, list[Result]]]) -> str:
     """A text table: one row per model, per task its mean accuracy (%) and, over several seeds, their range."""
     tasks_ = list(next(iter(results.values())))
