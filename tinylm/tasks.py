@@ -426,9 +426,12 @@ def evaluate(net: TaskModel, task: Task, chunk: int = 400) -> Result:
 
 
 def fine_tuned(model, task: Task, seed: int, steps: int = FINE_TUNE_STEPS, batch: int = FINE_TUNE_BATCH,
-               lr: float = FINE_TUNE_LR, causal: bool = False, net: TaskModel | None = None) -> TaskModel:  # fmt: skip
+               lr: float = FINE_TUNE_LR, causal: bool = False, net: TaskModel | None = None, items: int | None = None,
+               loss_fn=None) -> TaskModel:  # fmt: skip
     """A copy of `model`'s encoder with a fresh head, fine-tuned on `task`'s labelled items (see `fine_tune`). Or
-    `net`, a `TaskModel` built by the caller (a subclass that reads differently, chapter 13), trained in place."""
+    `net`, a `TaskModel` built by the caller (a subclass that reads differently, chapter 13), trained in place.
+    `items` keeps only the first that many labelled items; `loss_fn(net, batch)` replaces the labels' cross-entropy
+    (chapter 14's soft targets)."""
     from .train import TrainConfig, train
 
     torch.manual_seed(seed)
@@ -437,12 +440,16 @@ def fine_tuned(model, task: Task, seed: int, steps: int = FINE_TUNE_STEPS, batch
         net = TaskModel(encoder_of(model), task.kind, task.n_labels, causal)
     net = net.to(device)
     generator = torch.Generator().manual_seed(seed)
-    count = len(task.train["labels"])
+    count = len(task.train["labels"]) if items is None else items
+    if not 0 < count <= len(task.train["labels"]):
+        raise ValueError(
+            f"items must be between 1 and {len(task.train['labels'])} (the task's labelled items), got {items}"
+        )
     next_batch = lambda step: rows_of(task.train, torch.randint(0, count, (batch,), generator=generator))
     recipe = TrainConfig(
         steps=steps, lr=lr, warmup_steps=max(1, steps // 10), schedule="linear", eval_every=steps, fused=True
     )
-    train(net, next_batch, lambda net, b: task_loss(net(b), b["labels"]), recipe)
+    train(net, next_batch, loss_fn or (lambda net, b: task_loss(net(b), b["labels"])), recipe)
     return net.eval()
 
 
