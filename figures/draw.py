@@ -39,7 +39,7 @@ from tinylm.plots import use_book_style
 
 # The chapters with figures, in the book's order (each a module figures.<name> with a dict FIGURES).
 CHAPTER_MODULES = (
-    "ch01_transformer ch02_tokenization ch04_bert ch05_gpt_vs_bert ch06_roberta ch07_albert ch08_electra ch09_xlnet ch10_transformer_xl ch11_xlm ch12_multimodal ch13_power_bert ch15_quantization_pruning"
+    "ch01_transformer ch02_tokenization ch04_bert ch05_gpt_vs_bert ch06_roberta ch07_albert ch08_electra ch09_xlnet ch10_transformer_xl ch11_xlm ch12_multimodal ch13_power_bert ch14_distillation ch15_quantization_pruning"
 ).split()
 CHAPTERS = [importlib.import_module(f"figures.{name}") for name in CHAPTER_MODULES]
 
