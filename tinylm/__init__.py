@@ -5,7 +5,8 @@ Modules: `data` (corpora, checksums, splits), `tokenize` (the book's three token
 (setup, glue), `train` (the training loop), `plots` (the book's style and shared plots), `recipes` (the matched
 tiny GPT and BERT, the book's encoder and its pre-training), `tasks` (the held-out cloze, and the downstream suite
 that fine-tuning claims are measured on), `electra` (chapter 8's generator and discriminator), `xlnet` (chapter 9's
-permutation language model), `compress` (Part V's costs, quantization, pruning and head removal), `shapes`
+permutation language model), `compress` (Part V's costs, quantization, pruning and head removal), `distill` (chapter
+14's student and losses), `power_bert` (chapter 13's word-vector elimination), `shapes`
 (chapter 12's pictures); `weights/` holds Part V's trained encoders (`recipes.trained_encoder`).
 """
 
@@ -15,16 +16,18 @@ import warnings
 # committed outputs must have no stderr, and its progress bars are off unless a person watches.
 warnings.filterwarnings("ignore", message="IProgress not found")
 
-from . import compress, data, electra, plots, recipes, shapes, tasks, tokenize, train, xlnet  # noqa: E402
+from . import compress, data, distill, electra, plots, power_bert, recipes, shapes, tasks, tokenize, train, xlnet  # noqa: E402
 from .runtime import Runtime, glue, setup, spread_text  # noqa: E402
 
 __all__ = [
     "Runtime",
     "compress",
     "data",
+    "distill",
     "electra",
     "glue",
     "plots",
+    "power_bert",
     "recipes",
     "shapes",
     "setup",
