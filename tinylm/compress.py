@@ -2,7 +2,8 @@
 
 - `saved_bytes`, `latency`: what a model costs on disk and on the CPU (median of repeats).
 - `to_int`, `rounded`, `stored_int`: int8 (or fewer bits) per-row quantization written out (chapter 15);
-  `dynamic_int8`: PyTorch's dynamic quantization.
+  `dynamic_int8`: PyTorch's dynamic quantization; `to_onnx`, `onnx_int8`, `OnnxNet`: the same model exported to
+  ONNX, quantized by ONNX Runtime, and run by it on one thread (chapter 15.1).
 - `magnitude_pruned`: `torch.nn.utils.prune` over the encoder's linear layers (global, per layer or at random).
 - `head_importance` (Michel et al., 2019), `head_order`, `remove_heads` and `without_heads`: attention heads scored
   by the gradient of a gate on their output, and cut out of the weight matrices (transformers 5 has no
@@ -156,6 +157,86 @@ def dynamic_int8(net):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", (DeprecationWarning, UserWarning))
         return torch.ao.quantization.quantize_dynamic(copy.deepcopy(net).cpu(), {nn.Linear}, dtype=torch.qint8)
+
+
+def _need_onnx() -> None:
+    """A clear error when chapter 15.1's optional packages are missing."""
+    import importlib.util
+
+    missing = [name for name in ("onnx", "onnxscript", "onnxruntime") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ImportError(
+            f"{', '.join(missing)} not installed: chapter 15.1 needs them to export and run ONNX models. "
+            "Run `pip install -r requirements.txt` (it pins them), or `pip install onnx onnxscript onnxruntime`."
+        )
+
+
+def to_onnx(net, example: dict, path) -> list:
+    """Export the `TaskModel` `net` to the ONNX file `path` with PyTorch's (dynamo) exporter, any batch size and
+    length; returns the files written (the exporter puts the weights in a `.onnx.data` file beside the model)."""
+    import contextlib
+    import logging
+    from pathlib import Path
+
+    _need_onnx()
+
+    class Inputs(nn.Module):  # the exporter passes tensors, the book's models take a dict
+        def __init__(self, net):
+            super().__init__()
+            self.net = net
+
+        def forward(self, input_ids, attention_mask):
+            return self.net({"input_ids": input_ids, "attention_mask": attention_mask})
+
+    path, model = Path(path), Inputs(copy.deepcopy(net).cpu().eval()).eval()
+    inputs = (example["input_ids"].cpu(), example["attention_mask"].cpu())
+    axes = {0: "batch", 1: "length"}
+    quiet = logging.getLogger("torch.onnx")
+    level, quiet.level = quiet.level, logging.ERROR  # it logs that torchvision's operators are not registered
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # and prints its progress
+            torch.onnx.export(
+                model, inputs, path, dynamo=True, input_names=["input_ids", "attention_mask"],
+                output_names=["logits"], dynamic_shapes={"input_ids": axes, "attention_mask": axes},
+            )  # fmt: skip
+    finally:
+        quiet.level = level
+    return [f for f in (path, path.with_name(path.name + ".data")) if f.exists()]
+
+
+def onnx_int8(path, out) -> list:
+    """ONNX Runtime's dynamic int8 quantization of the model in `path` (its weights as int8 with a scale, its
+    activations quantized on the fly), written to `out` as one file; returns [out]."""
+    import logging
+
+    _need_onnx()
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    root = logging.getLogger()
+    level, root.level = root.level, logging.ERROR  # it suggests a pre-processing step we do not need
+    try:
+        quantize_dynamic(str(path), str(out), weight_type=QuantType.QInt8)
+    finally:
+        root.level = level
+    return [out]
+
+
+class OnnxNet(nn.Module):
+    """An ONNX file run by ONNX Runtime on `threads` CPU threads, called like a `TaskModel` (a batch in, logits
+    out), so that `tasks.evaluate` and `latency` measure it as they measure the book's models."""
+
+    def __init__(self, path, threads: int = 1):
+        super().__init__()
+        _need_onnx()
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+        self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def forward(self, batch: dict) -> torch.Tensor:
+        feed = {name: batch[name].cpu().numpy() for name in ("input_ids", "attention_mask")}
+        return torch.from_numpy(self.session.run(None, feed)[0])
 
 
 def magnitude_pruned(net, amount: float, how: str = "global"):

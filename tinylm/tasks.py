@@ -417,7 +417,7 @@ def scores(logits: torch.Tensor, batch: dict, kind: str) -> torch.Tensor:
 def evaluate(net: TaskModel, task: Task, chunk: int = 400) -> Result:
     """`net`'s scores on every test item of `task`."""
     net.eval()
-    device = next(net.parameters()).device
+    device = next(net.parameters(), torch.empty(0)).device  # a model with no parameters (ONNX Runtime's) on the CPU
     correct = []
     for start in range(0, len(task.test["labels"]), chunk):
         batch = {k: v.to(device) for k, v in rows_of(task.test, slice(start, start + chunk)).items()}
