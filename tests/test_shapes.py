@@ -85,3 +85,18 @@ def test_the_tokenizer_round_trips_a_caption_and_has_the_special_ids():
     assert tok.unk_token_id not in ids
     assert tok.decode(ids, skip_special_tokens=True) == text
     assert tok.convert_ids_to_tokens(ids[2:4]) == ["red", "circle"]
+
+
+def test_jitter_moves_centres_within_their_cell_and_zero_keeps_the_old_scenes():
+    plain = shapes.scenes(300, seed=5)
+    assert torch.equal(shapes.scenes(300, seed=5, jitter=0).images, plain.images)
+    moved = shapes.scenes(300, seed=5, jitter=2)
+    assert moved.captions == plain.captions
+    offset = moved.centres - plain.centres
+    assert offset.abs().max() == 2 and (offset != 0).float().mean() > 0.5
+    assert torch.equal(moved.centres // shapes.CELL, plain.centres // shapes.CELL)
+    rgb = torch.tensor(list(shapes.COLOURS.values()))
+    pixel = moved.images[torch.arange(300), :, moved.centres[:, 0, 0], moved.centres[:, 0, 1]]
+    assert torch.equal(pixel, rgb[moved.colours[:, 0]])
+    with pytest.raises(ValueError):
+        shapes.scenes(2, jitter=4)

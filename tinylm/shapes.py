@@ -65,8 +65,13 @@ def caption(colours: list[int], shapes: list[int], quadrants: list[int]) -> str:
     return " and ".join(parts)
 
 
-def scenes(n: int, objects: int = 1, seed: int = 0) -> Scenes:
-    """`n` scenes with `objects` (1 or 2) shapes each, in distinct quadrants, drawn from `seed`."""
+def scenes(n: int, objects: int = 1, seed: int = 0, jitter: int = 0) -> Scenes:
+    """`n` scenes with `objects` (1 or 2) shapes each, in distinct quadrants, drawn from `seed`.
+
+    `jitter` moves each centre by up to that many pixels along each axis (uniform, drawn after everything else,
+    so `jitter=0` gives the same scenes as before); up to CELL // 2 - 1 the centre stays in its cell and quadrant,
+    but the shape may cross into the next patch.
+    """
     if objects not in (1, 2):
         raise ValueError(f"objects must be 1 or 2, not {objects}")
     g = torch.Generator().manual_seed(seed)
@@ -76,6 +81,10 @@ def scenes(n: int, objects: int = 1, seed: int = 0) -> Scenes:
     cell = torch.randint(0, SIZE // 2 // CELL, (n, objects, 2), generator=g)
     corner = torch.stack([quadrants // 2, quadrants % 2], dim=-1) * (SIZE // 2)
     centres = corner + cell * CELL + CELL // 2
+    if not 0 <= jitter < CELL // 2:
+        raise ValueError(f"jitter must be in 0..{CELL // 2 - 1}, not {jitter}")
+    if jitter:
+        centres = centres + torch.randint(-jitter, jitter + 1, centres.shape, generator=g)
     rgb = torch.tensor(list(COLOURS.values()))  # (colours, 3)
     rows = torch.arange(SIZE)[None, :, None]
     cols = torch.arange(SIZE)[None, None, :]
