@@ -91,3 +91,24 @@ def test_cloze_scores_take_one_score_per_choice(ids, model):
     both = xlnet.cloze_scores(model, windows, choices, 7)
     left = xlnet.cloze_scores(model, windows, choices, 7, left_only=True)
     assert both.shape == left.shape == (2, 3) and not torch.allclose(both, left)
+
+
+def test_left_to_right_batches_are_gpts_objective(ids, model):
+    windows = ids[:32].view(2, 16)
+    batch = xlnet.left_to_right_batch(windows)
+    assert torch.equal(batch["labels"], windows[:, 1:]), "every token but the first is a target"
+    order = torch.arange(16).expand(2, 16).clone()
+    order[:, 0] = -1
+    with torch.no_grad():
+        torch.testing.assert_close(model(**batch).logits.log_softmax(-1), xlnet.predict_at(model, windows, order))
+    first, again = xlnet.left_to_right_batches(ids, seed=0)(2), xlnet.left_to_right_batches(ids, seed=0)(2)
+    assert torch.equal(first["input_ids"], again["input_ids"])
+
+
+def test_without_order_hides_every_target_from_every_position(tokenizer, ids):
+    batch = xlnet.plm_batches(ids, tokenizer, 6, seed=0)(0)
+    plain = xlnet.without_order(batch)
+    is_target = batch["target_mapping"].sum(1) > 0
+    assert torch.equal(plain["perm_mask"].bool(), is_target[:, None, :].expand(-1, 16, -1))
+    assert torch.equal(plain["labels"], batch["labels"]), "the same targets"
+    assert batch["perm_mask"].sum() < plain["perm_mask"].sum(), "the order let some targets see others"

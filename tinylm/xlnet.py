@@ -127,3 +127,31 @@ def left_to_right_loss(model, windows: torch.Tensor) -> float:
     rank[:, 0] = -1  # the first token is context, as it is for a GPT
     logp = predict_at(model, windows, rank)
     return -logp.gather(2, windows[:, 1:, None]).mean().item()
+
+
+def without_order(batch: dict) -> dict[str, torch.Tensor]:
+    """The same targets with no order among them (the masked-LM objective in XLNet's network, the paper's
+    "DAE + Transformer-XL" ablation): every target hidden from every position, so each is predicted from the
+    context alone. A target's own content stream still sees itself, which no other position reads."""
+    is_target = batch["target_mapping"].sum(1) > 0  # (batch, positions)
+    return {**batch, "perm_mask": is_target[:, None, :].expand_as(batch["perm_mask"]).float()}
+
+
+def left_to_right_batch(windows: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The GPT objective in XLNet's network: the left-to-right order with every position but the first a target."""
+    rank = torch.arange(windows.size(1)).expand_as(windows).clone()
+    rank[:, 0] = -1  # the first token is context, as it is for a GPT
+    masks = permutation_masks(rank)
+    labels = torch.where(masks["used"], windows.gather(1, masks["slots"]), -100)
+    return {
+        "input_ids": windows,
+        "perm_mask": masks["perm_mask"],
+        "target_mapping": masks["target_mapping"],
+        "labels": labels,
+    }
+
+
+def left_to_right_batches(ids: torch.Tensor, seed: int = 0) -> Callable:
+    """Training batches for the GPT objective in XLNet: the encoder's windows, always in the left-to-right order."""
+    windows = window_batches(ids, SHORT_BLOCK, SHORT_BATCH, seed)
+    return lambda step: left_to_right_batch(windows(step))
