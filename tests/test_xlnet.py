@@ -112,3 +112,17 @@ def test_without_order_hides_every_target_from_every_position(tokenizer, ids):
     assert torch.equal(plain["perm_mask"].bool(), is_target[:, None, :].expand(-1, 16, -1))
     assert torch.equal(plain["labels"], batch["labels"]), "the same targets"
     assert batch["perm_mask"].sum() < plain["perm_mask"].sum(), "the order let some targets see others"
+
+
+def test_target_losses_average_to_the_library_loss(tokenizer, ids, model):
+    batch = xlnet.plm_batches(ids, tokenizer, 6, seed=0)(0)
+    losses = xlnet.target_losses(model, batch)
+    assert len(losses) == (batch["labels"] != -100).sum()
+    with torch.no_grad():
+        torch.testing.assert_close(losses.mean(), xlnet.plm_loss(model, batch))
+
+
+def test_a_smaller_xlnet_and_section_9_2s_recipe(tokenizer):
+    assert xlnet.xlnet_config(tokenizer, layers=2).n_layer == 2
+    recipe = xlnet.objectives_train_config(300, eval_every=50)
+    assert (recipe.steps, recipe.lr, recipe.warmup_steps, recipe.schedule) == (300, 2e-3, 100, "constant")

@@ -23,12 +23,12 @@ from .train import TrainConfig
 XLNET_LR = 1e-3  # at the encoder's 3e-3 XLNet's post-LN layers stay on the plateau (chapter 9)
 
 
-def xlnet_config(tokenizer) -> XLNetConfig:
+def xlnet_config(tokenizer, layers: int = LAYERS) -> XLNetConfig:
     """An XLNet of the book's shape (4 layers of width 128, 4 heads, MLP 4x wider), no dropout."""
     return XLNetConfig(
         vocab_size=len(tokenizer),
         d_model=HIDDEN,
-        n_layer=LAYERS,
+        n_layer=layers,
         n_head=HEADS,
         d_inner=4 * HIDDEN,
         dropout=0.0,
@@ -41,6 +41,11 @@ def xlnet_config(tokenizer) -> XLNetConfig:
 def xlnet_train_config(steps: int, eval_every: int = 100, eval_at=None) -> TrainConfig:
     """The encoder's recipe (50 warm-up steps, then constant) at XLNet's learning rate `XLNET_LR`."""
     return replace(encoder_train_config(steps, eval_every, eval_at), lr=XLNET_LR)
+
+
+def objectives_train_config(steps: int, eval_every: int = 100, eval_at=None) -> TrainConfig:
+    """Section 9.2's recipe: peak 2e-3 after 100 warm-up steps, then constant (a steeper descent off the plateau)."""
+    return replace(xlnet_train_config(steps, eval_every, eval_at), lr=2e-3, warmup_steps=100)
 
 
 def permutation_masks(rank: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -101,6 +106,15 @@ def held_out_plm(ids: torch.Tensor, tokenizer, k: float, seed: int = 1) -> dict:
 def plm_loss(model, batch: dict) -> torch.Tensor:
     """The permutation-LM loss: cross-entropy of the query stream's predictions at the targets."""
     return model(**batch).loss
+
+
+def target_losses(model, batch: dict) -> torch.Tensor:
+    """-log p of every target of a permutation-LM batch, in nats, flattened: `plm_loss` is their mean."""
+    inputs = {key: value for key, value in batch.items() if key != "labels"}
+    with torch.no_grad():
+        logp = model(**inputs).logits.log_softmax(-1)
+    used = batch["labels"] != -100
+    return -logp[used].gather(1, batch["labels"][used][:, None])[:, 0]
 
 
 def predict_at(model, input_ids: torch.Tensor, rank: torch.Tensor) -> torch.Tensor:
