@@ -425,3 +425,23 @@ def test_the_generated_test_samples_at_the_masked_positions_only(ids, tokenizer)
     assert masked.any() and not replaced[~masked].any(), "only masked positions can be replaced"
     again = electra.generated_test(model, held_out, seed=0)
     assert torch.equal(again[1], replaced) and torch.allclose(again[0], score)
+
+
+def test_t_critical_matches_students_t():
+    assert tasks.t_critical(2) == pytest.approx(4.303, abs=1e-3)
+    stats = pytest.importorskip("scipy.stats")
+    for df in (1, 2, 5, 10, 20, 60):
+        assert tasks.t_critical(df) == pytest.approx(stats.t.ppf(0.975, df), rel=0.01)
+    with pytest.raises(ValueError, match="at least 1 degree"):
+        tasks.t_critical(0)
+
+
+def test_clustered_standard_error():
+    g = torch.Generator().manual_seed(0)
+    values = torch.randn(200, generator=g)
+    plain = values.std().item() / 200**0.5
+    assert tasks.clustered_standard_error(values, torch.arange(200)) == pytest.approx(plain, rel=1e-6)
+    copies = values.repeat_interleave(4)  # each value four times in one cluster: no new information
+    together = tasks.clustered_standard_error(copies, torch.arange(200).repeat_interleave(4))
+    assert together == pytest.approx(plain, rel=1e-6)
+    assert copies.std().item() / 800**0.5 < 0.6 * together, "treated as independent, copies look precise"

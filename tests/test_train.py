@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from tinylm.train import TrainConfig, adamw, log_spaced_steps, train
+from tinylm.train import History, TrainConfig, adamw, log_spaced_steps, train
 
 
 def tiny_run(config: TrainConfig):
@@ -120,3 +120,10 @@ def test_the_fused_optimizer_makes_the_same_updates():
             model(x).pow(2).mean().backward()
             optimizer.step()
     assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(plain.parameters(), fused.parameters()))
+
+
+def test_crossing_is_read_between_evaluations():
+    h = History(eval_steps=[0, 50, 100], evals={"loss": [8.0, 7.0, 5.0]})
+    assert h.crossing("loss", 6.0) == 75.0
+    assert h.crossing("loss", 7.0) == 50.0, "a value on the line is not below it yet"
+    assert h.crossing("loss", 4.0) == float("inf")

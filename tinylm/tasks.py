@@ -87,6 +87,29 @@ def cloze_items(
     return items
 
 
+def clustered_standard_error(values: torch.Tensor, clusters: torch.Tensor) -> float:
+    """Standard error of `values.mean()` when values that share a cluster id (a window, a word) may be alike:
+    residuals are summed within each cluster first. With every cluster of size one it is `std / sqrt(n)`."""
+    residuals = (values - values.mean()).double()
+    ids, index = torch.unique(clusters, return_inverse=True)
+    sums = torch.zeros(len(ids), dtype=torch.double).index_add_(0, index, residuals)
+    groups = len(ids)
+    if groups < 2:
+        raise ValueError("clustered_standard_error needs at least two clusters")
+    return (sums.pow(2).sum() * groups / (groups - 1)).sqrt().item() / len(values)
+
+
+# Student's t at 97.5 % for 1 to 10 degrees of freedom (a two-sided 95 % interval); beyond 10, 1.96 + 2.4 / df
+_T_975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228)
+
+
+def t_critical(df: int) -> float:
+    """How many standard errors a mean of `df` + 1 paired differences must be from zero to count (95 %, two-sided)."""
+    if df < 1:
+        raise ValueError(f"t_critical needs at least 1 degree of freedom (2 pairs), got {df}")
+    return _T_975[df - 1] if df <= len(_T_975) else 1.96 + 2.4 / df
+
+
 def gap_standard_error(accuracy_a: float, accuracy_b: float, n: int) -> float:
     """Standard error of the difference of two accuracies on `n` items, each taken as binomial at their mean.
 

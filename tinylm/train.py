@@ -87,6 +87,15 @@ class History:
         """The most recent value of an evaluation metric."""
         return self.evals[name][-1]
 
+    def crossing(self, name: str, line: float) -> float:
+        """The step at which metric `name` first falls below `line`, read linearly between the two evaluations
+        around it (so that the evaluation grid does not decide a comparison); infinity if it never does."""
+        points = list(zip(self.eval_steps, self.evals[name]))
+        for (s0, v0), (s1, v1) in zip(points, points[1:]):
+            if v1 < line <= v0:
+                return s0 + (s1 - s0) * (v0 - line) / (v0 - v1)
+        return math.inf
+
 
 def count_parameters(model: torch.nn.Module) -> int:
     """Number of trainable parameters (shared weights counted once)."""
