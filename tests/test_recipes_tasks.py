@@ -445,3 +445,66 @@ def test_clustered_standard_error():
     together = tasks.clustered_standard_error(copies, torch.arange(200).repeat_interleave(4))
     assert together == pytest.approx(plain, rel=1e-6)
     assert copies.std().item() / 800**0.5 < 0.6 * together, "treated as independent, copies look precise"
+
+
+# ---- the book's decoder (chapter 3) and its counting baselines --------------------------------
+
+
+def test_decoder_is_llama_with_a_tied_output_layer(tokenizer):
+    from transformers import LlamaForCausalLM
+
+    model = LlamaForCausalLM(recipes.decoder_config(tokenizer, 16))
+    assert model.lm_head.weight is model.model.embed_tokens.weight
+    assert model.config.intermediate_size == 336 and model.config.num_attention_heads == 4
+    with pytest.raises(ValueError, match="multiple of 32"):
+        recipes.decoder_config(tokenizer, 16, hidden=100)
+
+
+def test_decoder_recipe_trains_with_muon_and_scores_every_token_once(ids, tokenizer):
+    from transformers import LlamaForCausalLM
+
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(recipes.decoder_config(tokenizer, 16, layers=1, hidden=32))
+    before = recipes.validation_logp(model.eval(), ids[:200], 16)
+    assert before.shape == (199,) and (before < 0).all(), "one log-probability per token after the first"
+    history = train(
+        model,
+        recipes.window_batches(ids, 16, 8),
+        lambda m, b: m(input_ids=b, labels=b).loss,
+        recipes.decoder_train_config(40, eval_every=40),
+    )
+    after = recipes.validation_logp(model.eval(), ids[:200], 16)
+    assert after.mean() > before.mean() + 0.5, "the recipe learns the repeated text"
+    assert history.receipt.method == "6·N·D"
+    assert recipes.bits_per_char(torch.full((10,), -math.log(2)), 5) == pytest.approx(2.0)
+
+
+def test_interpolated_baselines_order_and_weights():
+    from tinylm import ngrams
+
+    text = [1, 2, 3, 4] * 50 + [1, 2, 4, 3] * 10
+    counted = ngrams.interpolated_baselines(text, [1, 2, 3, 4, 1, 2, 3, 4], vocab_size=6)
+    for n, weights in counted["weights"].items():
+        assert len(weights) == n + 1 and weights.sum() == pytest.approx(1) and weights[0] >= 0.01 - 1e-9
+    bits = {n: -torch.tensor(p).log2().sum().item() for n, p in counted["p"].items()}
+    assert bits[3] <= bits[2] < bits[1], "more context, fewer bits on a text the counts have seen"
+    assert counted["counts"][3][(1, 2, 3)] == 50
+
+
+def test_masked_lm_head_found_for_roformer_and_pre_ln_roberta(tokenizer):
+    from transformers import (
+        RobertaPreLayerNormConfig,
+        RobertaPreLayerNormForMaskedLM,
+        RoFormerConfig,
+        RoFormerForMaskedLM,
+    )
+
+    small = dict(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1, num_attention_heads=2)
+    models = [
+        RoFormerForMaskedLM(RoFormerConfig(embedding_size=32, intermediate_size=64, **small)),
+        RobertaPreLayerNormForMaskedLM(RobertaPreLayerNormConfig(intermediate_size=64, **small)),
+    ]
+    batch = recipes.masked_window_batches(torch.arange(5, 200), tokenizer, 16, 4)(1)
+    for model in models:
+        logits, labels = recipes.masked_lm_logits(model, batch)
+        assert logits.shape == (len(labels), len(tokenizer))

@@ -8,8 +8,8 @@ import torch
 from tinylm.train import History, TrainConfig, adamw, log_spaced_steps, train
 
 
-def tiny_run(config: TrainConfig):
-    """A linear model learning y = 2x; `evaluate` records its weight each time it is called."""
+def tiny_run(config: TrainConfig, **options):
+    """A linear model learning y = 2x; `evaluate` records its weight each time it is called. `options` go to train."""
     torch.manual_seed(0)
     model = torch.nn.Linear(1, 1, bias=False)
     seen = []
@@ -19,7 +19,7 @@ def tiny_run(config: TrainConfig):
         return {"weight": m.weight.item()}
 
     x = torch.linspace(-1, 1, 16)[:, None]
-    history = train(model, lambda step: x, lambda m, b: ((m(b) - 2 * b) ** 2).mean(), config, evaluate)
+    history = train(model, lambda step: x, lambda m, b: ((m(b) - 2 * b) ** 2).mean(), config, evaluate, **options)
     return model, history, seen
 
 
@@ -127,3 +127,33 @@ def test_crossing_is_read_between_evaluations():
     assert h.crossing("loss", 6.0) == 75.0
     assert h.crossing("loss", 7.0) == 50.0, "a value on the line is not below it yet"
     assert h.crossing("loss", 4.0) == float("inf")
+
+
+def test_muon_trains_the_hidden_matrices_and_adamw_the_rest():
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    from tinylm.train import muon_and_adamw
+
+    model = GPT2LMHeadModel(GPT2Config(vocab_size=50, n_positions=8, n_embd=32, n_layer=1, n_head=2))
+    muon, adam = muon_and_adamw(model, TrainConfig(steps=1, optimizer="muon"))
+    in_muon = {id(p) for group in muon.param_groups for p in group["params"]}
+    assert id(model.transformer.wte.weight) not in in_muon, "the embedding (tied output layer) is AdamW's"
+    assert id(model.transformer.h[0].mlp.c_fc.weight) in in_muon
+    assert all(p.ndim == 2 for group in muon.param_groups for p in group["params"])
+    n_adam = sum(p.numel() for group in adam.param_groups for p in group["params"])
+    assert len(in_muon) and n_adam + sum(p.numel() for p in model.parameters() if id(p) in in_muon) == sum(
+        p.numel() for p in model.parameters()
+    ), "every parameter in exactly one optimizer"
+    with pytest.raises(ValueError, match="optimizer"):
+        TrainConfig(steps=1, optimizer="sgd")
+
+
+def test_count_flops_replaces_six_n_d():
+    _, history, _ = tiny_run(TrainConfig(steps=5, warmup_steps=0), count_flops=lambda batch: 100.0)
+    assert history.receipt.flops == 500.0 and "counted" in str(history.receipt)
+
+
+def test_stop_ends_the_run_after_an_evaluation():
+    config = TrainConfig(steps=50, warmup_steps=0, eval_every=10)
+    _, history, _ = tiny_run(config, stop=lambda h: len(h.eval_steps) == 2)
+    assert history.eval_steps == [10, 20] and history.steps[-1] == 20 and history.receipt.tokens == 20 * 16

@@ -2,8 +2,9 @@
 
 Only code that two or more chapters use lives here; each chapter first writes a mechanism inline.
 Modules: `data` (corpora, checksums, splits), `tokenize` (the book's three tokenizers), `runtime`
-(setup, glue), `train` (the training loop), `plots` (the book's style and shared plots), `recipes` (the matched
-tiny GPT and BERT, the book's encoder and its pre-training), `tasks` (the held-out cloze, and the downstream suite
+(setup, glue), `ngrams` (chapter 3's counting baselines), `train` (the training loop), `plots` (the book's style
+and shared plots), `recipes` (the matched tiny GPT and BERT, the book's decoder and encoder and the encoder's
+pre-training), `tasks` (the held-out cloze, and the downstream suite
 that fine-tuning claims are measured on), `electra` (chapter 8's generator and discriminator), `xlnet` (chapter 9's
 permutation language model), `compress` (Part V's costs, quantization, pruning and head removal), `distill` (chapter
 14's student and losses), `power_bert` (chapter 13's word-vector elimination), `shapes`
@@ -16,7 +17,21 @@ import warnings
 # committed outputs must have no stderr, and its progress bars are off unless a person watches.
 warnings.filterwarnings("ignore", message="IProgress not found")
 
-from . import compress, data, distill, electra, plots, power_bert, recipes, shapes, tasks, tokenize, train, xlnet  # noqa: E402
+from . import (  # noqa: E402
+    compress,
+    data,
+    distill,
+    electra,
+    ngrams,
+    plots,
+    power_bert,
+    recipes,
+    shapes,
+    tasks,
+    tokenize,
+    train,
+    xlnet,
+)
 from .runtime import Runtime, glue, setup, spread_text  # noqa: E402
 
 __all__ = [
@@ -26,6 +41,7 @@ __all__ = [
     "distill",
     "electra",
     "glue",
+    "ngrams",
     "plots",
     "power_bert",
     "recipes",

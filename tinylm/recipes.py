@@ -2,6 +2,8 @@
 
 - `gpt_config`, `bert_config`, `roberta_config`: GPT-2, BERT and RoBERTa of one shape (4 layers of width 128),
   with their chapters' recipes `gpt_train_config` and `bert_train_config`.
+- `decoder_config` and `decoder_train_config`: **the book's decoder** (chapter 3), Llama's block trained with Muon,
+  the GPT that beats the trigram in a minute; `validation_logp` and `bits_per_char` score a decoder on a text.
 - `encoder_config`, `encoder_batches` and `encoder_train_config`: **the book's encoder** (chapter 4), ModernBERT's
   block with local attention, 30 % of positions predicted, the recipe that leaves the masked-LM plateau;
   `causal_masks` turns it into a decoder (chapter 5), `share_layers` into an ALBERT (chapter 7); `pretrain_encoder`
@@ -14,6 +16,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +25,7 @@ from transformers import (
     BertConfig,
     DataCollatorForLanguageModeling,
     GPT2Config,
+    LlamaConfig,
     ModernBertConfig,
     RobertaConfig,
 )
@@ -250,6 +254,70 @@ def gpt_train_config(steps: int, eval_every: int = 100) -> TrainConfig:
     )
 
 
+def decoder_config(tokenizer, block: int, layers: int = LAYERS, hidden: int = HIDDEN) -> LlamaConfig:
+    """The book's decoder (chapter 3): `LlamaConfig` of GPT's shape here (4 layers, width 128, heads of 32), with
+    pre-LN (RMSNorm), rotary positions, a SwiGLU MLP of 8/3 the width, no biases, and the output layer tied to the
+    embedding. Another `hidden` or `layers` gives chapter 16's ladder."""
+    if hidden % 32:
+        raise ValueError(f"hidden must be a multiple of 32 (the width of one attention head), got {hidden}")
+    return LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=hidden,
+        intermediate_size=8 * hidden // 3 // 16 * 16,
+        num_hidden_layers=layers,
+        num_attention_heads=hidden // 32,
+        num_key_value_heads=hidden // 32,
+        max_position_embeddings=block,
+        tie_word_embeddings=True,
+        bos_token_id=tokenizer.eos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+
+
+def decoder_train_config(steps: int, eval_every: int = 100, eval_at=None) -> TrainConfig:
+    """Chapter 3's recipe for the book's decoder: Muon at 0.02 for the hidden matrices, AdamW at 6e-3 for the
+    embedding and norms (betas 0.9, 0.95; weight decay 0.1), 30 warm-up steps, then linear decay to zero."""
+    return TrainConfig(
+        steps=steps,
+        lr=6e-3,
+        warmup_steps=30,
+        schedule="linear",
+        weight_decay=0.1,
+        betas=(0.9, 0.95),
+        optimizer="muon",
+        muon_lr=0.02,
+        eval_every=eval_every,
+        eval_at=eval_at,
+    )
+
+
+@torch.no_grad()
+def validation_logp(model, ids: torch.Tensor, block: int) -> torch.Tensor:
+    """log p (nats) of every token of `ids` after the first under a causal LM, each with >= block/2 tokens of
+    context: windows of `block` tokens overlapping by half, each token scored once (chapter 3)."""
+    device = next(model.parameters()).device
+    starts = list(range(0, len(ids) - block, block // 2)) + [len(ids) - 1 - block]
+    logp, done = torch.zeros(len(ids) - 1), 0  # targets 1..done have been scored
+    for i in range(0, len(starts), 64):
+        chunk = starts[i : i + 64]
+        x = torch.stack([ids[s : s + block] for s in chunk]).to(device)
+        y = torch.stack([ids[s + 1 : s + block + 1] for s in chunk]).to(device)
+        scores = model(input_ids=x).logits.transpose(1, 2)
+        row_logp = -torch.nn.functional.cross_entropy(scores, y, reduction="none").cpu()
+        for row, s in enumerate(chunk):
+            skip = max(0, done - s)  # targets scored in an earlier window
+            logp[s + skip : s + block] = row_logp[row, skip:]
+            done = s + block
+    assert done == len(ids) - 1, "every token after the first is scored once"
+    return logp
+
+
+def bits_per_char(logp: torch.Tensor, characters: int) -> float:
+    """Bits per character of a text of `characters` characters whose tokens had log-probabilities `logp` (nats)."""
+    return -logp.sum().item() / math.log(2) / characters
+
+
 def bert_train_config(steps: int, eval_every: int = 100) -> TrainConfig:
     """Chapter 4's recipe for the tiny BERT (peak learning rate 1.5e-3)."""
     return TrainConfig(steps=steps, lr=1.5e-3, warmup_steps=50, eval_every=eval_every)
@@ -294,8 +362,10 @@ def masked_window_batches(
 
 
 def _encoder_and_head(model):
-    """The encoder and the masked-LM head of a Hugging Face `...ForMaskedLM` (BERT, RoBERTa, ALBERT or ELECTRA)."""
-    for encoder, head in (("roberta", "lm_head"), ("bert", "cls"), ("albert", "predictions")):
+    """The encoder and the masked-LM head of a Hugging Face `...ForMaskedLM` (BERT, RoBERTa and its pre-LN variant,
+    RoFormer, ALBERT, ELECTRA or ModernBERT)."""
+    pairs = (("roberta", "lm_head"), ("roberta_prelayernorm", "lm_head"), ("bert", "cls"), ("roformer", "cls"))
+    for encoder, head in (*pairs, ("albert", "predictions")):
         if hasattr(model, encoder) and hasattr(model, head):
             return getattr(model, encoder), getattr(model, head)
     if hasattr(model, "electra") and hasattr(model, "generator_lm_head"):  # ELECTRA's generator: two modules

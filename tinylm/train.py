@@ -19,7 +19,7 @@ RECEIPTS_VARIABLE = "TINYLM_RECEIPTS"  # a file: every run appends its receipt (
 
 @dataclass
 class TrainConfig:
-    """Hyper-parameters of one run: AdamW with warm-up, then a cosine, linear or constant learning rate."""
+    """Hyper-parameters of one run: AdamW (or Muon and AdamW) with warm-up, then a cosine, linear or constant rate."""
 
     steps: int
     lr: float = 1e-3
@@ -31,10 +31,14 @@ class TrainConfig:
     eval_every: int = 100
     eval_at: tuple[int, ...] | None = None  # evaluate at exactly these steps (0: before training) instead
     fused: bool = False  # AdamW's fused kernel: the same update in fewer, larger operations (fine-tuning uses it)
+    optimizer: str = "adamw"  # or "muon": Muon at `muon_lr` for the hidden weight matrices, AdamW for the rest
+    muon_lr: float = 0.02
 
     def __post_init__(self):
         if self.steps < 1 or self.eval_every < 1:
             raise ValueError(f"steps and eval_every must be >= 1, got {self.steps} and {self.eval_every}")
+        if self.optimizer not in ("adamw", "muon"):
+            raise ValueError(f"optimizer must be 'adamw' or 'muon', got {self.optimizer!r}")
         if self.schedule not in ("cosine", "linear", "constant"):
             raise ValueError(f"schedule must be 'cosine', 'linear' or 'constant', got {self.schedule!r}")
         if self.eval_at is not None and not all(0 <= s <= self.steps for s in self.eval_at):
@@ -55,16 +59,19 @@ def log_spaced_steps(last: int, count: int = 12) -> tuple[int, ...]:
 
 @dataclass
 class Receipt:
-    """What a run cost: trainable parameters N, tokens seen D, estimated FLOPs (6·N·D) and wall seconds."""
+    """What a run cost: trainable parameters N, tokens seen D, estimated FLOPs (6·N·D unless `method` says) and
+    wall seconds."""
 
     parameters: int
     tokens: int
     flops: float
     seconds: float
+    method: str = "6·N·D"
 
     def __str__(self) -> str:
         return (
-            f"{self.parameters / 1e6:.3f}M parameters, {self.tokens / 1e6:.2f}M tokens, {self.flops:.2e} FLOPs (6·N·D)"
+            f"{self.parameters / 1e6:.3f}M parameters, {self.tokens / 1e6:.2f}M tokens, "
+            f"{self.flops:.2e} FLOPs ({self.method})"
         )
 
 
@@ -144,6 +151,17 @@ def adamw(parameters: list, config: TrainConfig) -> torch.optim.AdamW:
     return torch.optim.AdamW(parameters, **kwargs)
 
 
+def muon_and_adamw(model: torch.nn.Module, config: TrainConfig) -> list[torch.optim.Optimizer]:
+    """Muon (`torch.optim.Muon`, momentum 0.95) for the 2-D weights inside the network, AdamW for the embeddings,
+    the output layer, norms and biases (Muon orthogonalises a matrix's update; it is not meant for those)."""
+    outside = {id(m.weight) for m in (model.get_input_embeddings(), model.get_output_embeddings()) if m is not None}
+    params = list(model.parameters())
+    hidden = [p for p in params if p.ndim == 2 and id(p) not in outside]
+    rest = [p for p in params if not (p.ndim == 2 and id(p) not in outside)]
+    muon = torch.optim.Muon(hidden, lr=config.muon_lr, weight_decay=config.weight_decay, momentum=0.95)
+    return [muon, adamw(rest, config)]
+
+
 def make_scheduler(optimizer: torch.optim.Optimizer, config: TrainConfig):
     """Linear warm-up, then cosine or linear decay to zero, or a constant rate (schedulers from `transformers`)."""
     from transformers import (
@@ -166,18 +184,25 @@ def train(
     config: TrainConfig,
     evaluate: Callable[[torch.nn.Module], dict[str, float]] | None = None,
     count_tokens: Callable[[Any], int] = _first_tensor_numel,
+    count_flops: Callable[[Any], float] | None = None,
+    stop: Callable[[History], bool] | None = None,
 ) -> History:
     """Train `model` for `config.steps` steps and return its History.
 
     `next_batch(step)` gives a batch, `loss_fn(model, batch)` its loss, `evaluate(model)` a dict of
     metrics (run under no_grad in eval mode every `eval_every` steps, or at `eval_at`, and at the end), and
-    `count_tokens(batch)` the tokens it holds (default: the size of its first tensor).
+    `count_tokens(batch)` the tokens it holds (default: the size of its first tensor), and `count_flops(batch)`
+    the training FLOPs of a step on it (default: 6·N·D over the run, N every trainable parameter). `stop(history)`,
+    asked after each evaluation, ends the run early when it returns True (e.g. once a model has left a plateau).
     """
     device = next(model.parameters()).device
-    optimizer = adamw(list(model.parameters()), config)
-    scheduler = make_scheduler(optimizer, config)
+    if config.optimizer == "muon":
+        optimizers = muon_and_adamw(model, config)
+    else:
+        optimizers = [adamw(list(model.parameters()), config)]
+    schedulers = [make_scheduler(optimizer, config) for optimizer in optimizers]
     history = History()
-    tokens = 0
+    tokens, flops = 0, 0.0
     progress = None
     if is_interactive():
         from tqdm.auto import tqdm
@@ -197,26 +222,35 @@ def train(
     for step in range(1, config.steps + 1):
         batch = move_to(next_batch(step), device)
         tokens += count_tokens(batch)
+        flops += count_flops(batch) if count_flops else 0.0
         loss = loss_fn(model, batch)
         if not math.isfinite(loss.item()):
             raise FloatingPointError(f"the loss became {loss.item()} at step {step}; lower the learning rate")
-        optimizer.zero_grad(set_to_none=True)
+        for optimizer in optimizers:
+            optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if config.grad_clip:
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-        optimizer.step()
-        scheduler.step()
+        for optimizer, scheduler in zip(optimizers, schedulers):
+            optimizer.step()
+            scheduler.step()
         history.steps.append(step)
         history.train_loss.append(loss.item())
         if evaluate and config.evaluates_at(step):
             evaluate_now(step)
+            if stop is not None and stop(history):
+                break
         if progress is not None:
             progress.update(1)
             progress.set_postfix(loss=f"{loss.item():.3f}")
     if progress is not None:
         progress.close()
     n = count_parameters(model)
-    history.receipt = Receipt(parameters=n, tokens=tokens, flops=6.0 * n * tokens, seconds=time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    if count_flops:
+        history.receipt = Receipt(n, tokens, flops, seconds, method="counted per batch")
+    else:
+        history.receipt = Receipt(n, tokens, 6.0 * n * tokens, seconds)
     log_receipt(history.receipt)
     return history
 
