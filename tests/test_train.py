@@ -138,6 +138,7 @@ def test_muon_trains_the_hidden_matrices_and_adamw_the_rest():
     muon, adam = muon_and_adamw(model, TrainConfig(steps=1, optimizer="muon"))
     in_muon = {id(p) for group in muon.param_groups for p in group["params"]}
     assert id(model.transformer.wte.weight) not in in_muon, "the embedding (tied output layer) is AdamW's"
+    assert id(model.transformer.wpe.weight) not in in_muon, "so are the position vectors"
     assert id(model.transformer.h[0].mlp.c_fc.weight) in in_muon
     assert all(p.ndim == 2 for group in muon.param_groups for p in group["params"])
     n_adam = sum(p.numel() for group in adam.param_groups for p in group["params"])

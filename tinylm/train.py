@@ -152,9 +152,11 @@ def adamw(parameters: list, config: TrainConfig) -> torch.optim.AdamW:
 
 
 def muon_and_adamw(model: torch.nn.Module, config: TrainConfig) -> list[torch.optim.Optimizer]:
-    """Muon (`torch.optim.Muon`, momentum 0.95) for the 2-D weights inside the network, AdamW for the embeddings,
-    the output layer, norms and biases (Muon orthogonalises a matrix's update; it is not meant for those)."""
-    outside = {id(m.weight) for m in (model.get_input_embeddings(), model.get_output_embeddings()) if m is not None}
+    """Muon (`torch.optim.Muon`, Nesterov momentum 0.95) for the 2-D weights inside the network, AdamW for every
+    embedding (tokens, positions), the output layer, norms and biases (Muon orthogonalises a matrix's update; it is
+    not meant for those)."""
+    embeddings = [m for m in model.modules() if isinstance(m, torch.nn.Embedding)]  # tokens, and positions if any
+    outside = {id(m.weight) for m in (*embeddings, model.get_output_embeddings()) if m is not None}
     params = list(model.parameters())
     hidden = [p for p in params if p.ndim == 2 and id(p) not in outside]
     rest = [p for p in params if not (p.ndim == 2 and id(p) not in outside)]
